@@ -1,0 +1,36 @@
+/**
+ * The state host imports act on. Import objects are built once per compiled app, not per instance
+ * (spawn would otherwise pay for hundreds of closures): every host function reads the instance it
+ * serves from a `ContextRef` that the sandbox points at the right instance before each call into
+ * wasm. Calls are synchronous on one thread, so one ref per app is enough; a nested call (a host
+ * function calling into another instance) saves and restores `current`.
+ */
+import type { GuestRequest, KvNamespace, LogLevel } from '../request.js';
+import type { WasiState } from './wasi/state.js';
+
+/** Where an instance's stdout and stderr go (log lines, a CGI response buffer, or the terminal). */
+export interface StdioSink {
+  write(fd: 1 | 2, bytes: Uint8Array): void;
+}
+
+/** One request in flight through the flick ABI: what the guest reads and the answer it builds. */
+export interface CallState {
+  request: GuestRequest;
+  status: number;
+  headers: Array<[string, string]>;
+  body: Uint8Array[];
+}
+
+export interface InstanceContext {
+  memory: WebAssembly.Memory;
+  wasi: WasiState;
+  stdio: StdioSink;
+  call: CallState | null;
+  /** KV namespaces the manifest grants, by name; absent names are refused with capability_denied. */
+  kv: ReadonlyMap<string, KvNamespace>;
+  log(level: LogLevel, message: string): void;
+}
+
+export interface ContextRef {
+  current: InstanceContext | null;
+}
