@@ -1,7 +1,12 @@
 /**
  * The manifest: what an app declares about itself. It lives with the code (`flick.json` in the
- * app directory), is validated at build time and again at load time, and is embedded in the image.
+ * app directory), is validated at build time and again at load time, and is embedded in the image
+ * in its normalized form (every default filled in), so an image behaves the same whatever defaults
+ * a later version of flick would pick.
  */
+import type { ManifestOrigin } from './errors.js';
+import { childPath, FieldReader, orDefault, type JsonObject } from './field-reader.js';
+
 export type Runtime = 'wasm' | 'js';
 
 /** How a wasm app serves requests: the flick reactor ABI, or WAGI (CGI over WASI, a command module). */
@@ -50,7 +55,7 @@ export interface Manifest {
   name: string;
   version: string;
   runtime: Runtime;
-  /** wasm only. */
+  /** wasm only; validateManifest fills in 'flick' for wasm apps. */
   abi?: WasmAbi;
   resources: Resources;
   instances: InstanceMode;
@@ -60,3 +65,171 @@ export interface Manifest {
   health?: HealthCheck;
   hibernate: Hibernation;
 }
+
+/** Bounds every manifest must respect, whatever node it runs on (NodeLimits narrow them per node). */
+export const MANIFEST_BOUNDS = {
+  memoryMiB: { min: 1, max: 4096, default: 16 },
+  cpuMsPerCall: { min: 1, max: 600_000, default: 50 },
+  deadlineMs: { min: 1, max: 3_600_000, default: 5000 },
+  replicas: { min: 1, max: 10_000 },
+  pathSegment: { min: 0, max: 31 },
+  healthStatus: { min: 100, max: 599, default: 200 },
+  healthTimeoutMs: { min: 1, max: 60_000, default: 1000 },
+  idleMs: { min: 0, max: 86_400_000, defaultPerKey: 30_000 },
+  listItems: 64,
+} as const;
+
+const TOP_LEVEL_FIELDS = ['name', 'version', 'runtime', 'abi', 'resources', 'instances', 'routes', 'capabilities', 'health', 'hibernate'];
+/** `flick.json` also says how to build the code; that section is read by build-spec.ts and never embedded. */
+const BUILD_SECTION = 'build';
+
+const NAME = {
+  // A DNS label: the app is served at NAME.localhost.
+  pattern: /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+  maxLength: 63,
+  hint: 'use lower-case letters, digits and hyphens, starting with a letter (it becomes NAME.localhost)',
+};
+const VERSION = {
+  pattern: /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/,
+  maxLength: 64,
+  hint: 'use a semantic version such as "1.0.0"',
+};
+const TOKEN = { pattern: /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, maxLength: 256, hint: 'use a header or cookie name such as "x-tenant"' };
+const HOST = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\\d{1,5})?';
+const PATH_SEGMENT = "[A-Za-z0-9._~!$&'()+,;=:@%-]+";
+const ROUTE = {
+  pattern: new RegExp(`^(?:${HOST})?/(?:${PATH_SEGMENT}/)*(?:${PATH_SEGMENT}|\\*)?$`),
+  maxLength: 512,
+  hint: 'write a route as "/prefix/*" or "host.example/prefix/*" (lower-case host, "*" only at the end)',
+};
+const OUTBOUND = { pattern: new RegExp(`^${HOST}$`), maxLength: 260, hint: 'write an outbound host as "api.example.com" or "api.example.com:8443"' };
+const KV_NAMESPACE = { pattern: /^[a-z0-9][a-z0-9_.-]*$/, maxLength: 64, hint: 'use lower-case letters, digits, ".", "_" and "-"' };
+const HEALTH_PATH = { pattern: /^\/[\x21-\x7e]*$/, maxLength: 1024, hint: 'use an absolute request path such as "/healthz"' };
+
+/**
+ * Checks a manifest and returns it with every default filled in. `origin` 'build' reads `flick.json`
+ * (which may also hold a `build` section, ignored here); 'load' reads the manifest embedded in an image.
+ * Throws ManifestError naming the first offending field.
+ */
+export function validateManifest(raw: unknown, origin: ManifestOrigin): Manifest {
+  const read = new FieldReader(origin);
+  const known = origin === 'build' ? [...TOP_LEVEL_FIELDS, BUILD_SECTION] : TOP_LEVEL_FIELDS;
+  const fields = read.object(raw, '', known);
+
+  const name = read.string(required(read, fields, '', 'name', '"name": "my-app"'), 'name', NAME);
+  const version = read.string(required(read, fields, '', 'version', '"version": "1.0.0"'), 'version', VERSION);
+  const runtime = read.choice(orDefault(fields.runtime, defaultRuntime(fields, origin)), 'runtime', ['wasm', 'js'] as const);
+  if (runtime === 'js' && fields.abi !== undefined) read.fail('abi', 'applies only to runtime "wasm"', 'remove "abi" (JS apps always export a fetch handler)');
+  const instances = readInstances(read, orDefault(fields.instances, { mode: 'per-request' }));
+
+  const manifest: Manifest = {
+    name,
+    version,
+    runtime,
+    resources: readResources(read, orDefault(fields.resources, {})),
+    instances,
+    routes: read.stringList(orDefault(fields.routes, []), 'routes', MANIFEST_BOUNDS.listItems, (v, p) => read.string(v, p, ROUTE)),
+    capabilities: readCapabilities(read, orDefault(fields.capabilities, {})),
+    hibernate: readHibernation(read, orDefault(fields.hibernate, {}), instances),
+  };
+  if (runtime === 'wasm') manifest.abi = read.choice(orDefault(fields.abi, 'flick'), 'abi', ['flick', 'wagi'] as const);
+  if (fields.health !== undefined) manifest.health = readHealth(read, fields.health);
+  return manifest;
+}
+
+/** In flick.json a JS build implies the JS runtime, so apps need not say it twice. */
+function defaultRuntime(fields: JsonObject, origin: ManifestOrigin): string {
+  const build = fields[BUILD_SECTION];
+  const kind = origin === 'build' && typeof build === 'object' && build !== null ? (build as JsonObject).kind : undefined;
+  return kind === 'js' ? 'js' : 'wasm';
+}
+
+function required(read: FieldReader, fields: JsonObject, parent: string, key: string, example: string): unknown {
+  if (fields[key] === undefined) read.fail(childPath(parent, key), 'is missing', `add ${example}`);
+  return fields[key];
+}
+
+function readResources(read: FieldReader, raw: unknown): Resources {
+  const fields = read.object(raw, 'resources', ['memoryMiB', 'cpuMsPerCall', 'deadlineMs']);
+  const bound = (key: 'memoryMiB' | 'cpuMsPerCall' | 'deadlineMs'): number => {
+    const b = MANIFEST_BOUNDS[key];
+    return read.integer(orDefault(fields[key], b.default), `resources.${key}`, b.min, b.max);
+  };
+  const resources = { memoryMiB: bound('memoryMiB'), cpuMsPerCall: bound('cpuMsPerCall'), deadlineMs: bound('deadlineMs') };
+  if (resources.cpuMsPerCall > resources.deadlineMs) {
+    // A budget the deadline always cuts short would be a limit that never applies.
+    read.fail('resources.cpuMsPerCall', `(${resources.cpuMsPerCall}) exceeds resources.deadlineMs (${resources.deadlineMs})`, 'keep the CPU budget per call at or below the deadline');
+  }
+  return resources;
+}
+
+function readInstances(read: FieldReader, raw: unknown): InstanceMode {
+  const probe = read.object(raw, 'instances', ['mode', 'key', 'count']);
+  const mode = read.choice(required(read, probe, 'instances', 'mode', '"mode": "per-request"'), 'instances.mode', ['per-request', 'per-key', 'replicas'] as const);
+  switch (mode) {
+    case 'per-request':
+      read.object(raw, 'instances', ['mode']);
+      return { mode };
+    case 'per-key': {
+      const fields = read.object(raw, 'instances', ['mode', 'key']);
+      return { mode, key: readKeySource(read, required(read, fields, 'instances', 'key', '"key": { "from": "header", "name": "x-tenant" }')) };
+    }
+    case 'replicas': {
+      const fields = read.object(raw, 'instances', ['mode', 'count']);
+      const { min, max } = MANIFEST_BOUNDS.replicas;
+      return { mode, count: read.integer(required(read, fields, 'instances', 'count', '"count": 2'), 'instances.count', min, max) };
+    }
+  }
+}
+
+function readKeySource(read: FieldReader, raw: unknown): KeySource {
+  const path = 'instances.key';
+  const probe = read.object(raw, path, ['from', 'name', 'segment']);
+  const from = read.choice(required(read, probe, path, 'from', '"from": "header"'), `${path}.from`, ['header', 'cookie', 'path'] as const);
+  if (from === 'path') {
+    const fields = read.object(raw, path, ['from', 'segment']);
+    const { min, max } = MANIFEST_BOUNDS.pathSegment;
+    return { from, segment: read.integer(required(read, fields, path, 'segment', '"segment": 0'), `${path}.segment`, min, max) };
+  }
+  const fields = read.object(raw, path, ['from', 'name']);
+  const name = read.string(required(read, fields, path, 'name', '"name": "x-tenant"'), `${path}.name`, TOKEN);
+  // Header names are case-insensitive and arrive lower-cased (see GuestRequest); cookie names are not.
+  return { from, name: from === 'header' ? name.toLowerCase() : name };
+}
+
+function readCapabilities(read: FieldReader, raw: unknown): Capabilities {
+  const fields = read.object(raw, 'capabilities', ['kv', 'outbound', 'messaging']);
+  const limit = MANIFEST_BOUNDS.listItems;
+  return {
+    kv: read.stringList(orDefault(fields.kv, []), 'capabilities.kv', limit, (v, p) => read.string(v, p, KV_NAMESPACE)),
+    outbound: read.stringList(orDefault(fields.outbound, []), 'capabilities.outbound', limit, (v, p) => readOutboundHost(read, v, p)),
+    messaging: read.boolean(orDefault(fields.messaging, false), 'capabilities.messaging'),
+  };
+}
+
+function readOutboundHost(read: FieldReader, raw: unknown, path: string): string {
+  const host = read.string(raw, path, OUTBOUND);
+  const port = host.includes(':') ? Number(host.slice(host.indexOf(':') + 1)) : undefined;
+  if (port !== undefined && (port < 1 || port > 65535)) read.fail(path, `has port ${port}, outside 1..65535`, OUTBOUND.hint);
+  return host;
+}
+
+function readHealth(read: FieldReader, raw: unknown): HealthCheck {
+  const fields = read.object(raw, 'health', ['path', 'expectStatus', 'timeoutMs']);
+  const status = MANIFEST_BOUNDS.healthStatus;
+  const timeout = MANIFEST_BOUNDS.healthTimeoutMs;
+  return {
+    path: read.string(required(read, fields, 'health', 'path', '"path": "/healthz"'), 'health.path', HEALTH_PATH),
+    expectStatus: read.integer(orDefault(fields.expectStatus, status.default), 'health.expectStatus', status.min, status.max),
+    timeoutMs: read.integer(orDefault(fields.timeoutMs, timeout.default), 'health.timeoutMs', timeout.min, timeout.max),
+  };
+}
+
+function readHibernation(read: FieldReader, raw: unknown, instances: InstanceMode): Hibernation {
+  const fields = read.object(raw, 'hibernate', ['idleMs']);
+  const { min, max, defaultPerKey } = MANIFEST_BOUNDS.idleMs;
+  // Per-key instances are the ones that sit idle between a tenant's requests; the others gain nothing by default.
+  const idleDefault = instances.mode === 'per-key' ? defaultPerKey : 0;
+  return { idleMs: read.integer(orDefault(fields.idleMs, idleDefault), 'hibernate.idleMs', min, max) };
+}
+

@@ -1,0 +1,129 @@
+/**
+ * A wasm app loaded for serving: the image's module rewritten by the node (memory import, exported
+ * globals, fuel metering), compiled once, with one import object and one memory pool shared by all
+ * of its instances. Spawning is then: take a memory, instantiate, run the start code.
+ */
+import type { Manifest } from '../../image/manifest.js';
+import type { KvNamespace, LogLevel } from '../request.js';
+import type { SandboxApp } from '../sandbox.js';
+import { SandboxError } from '../errors.js';
+import type { ContextRef } from './host-context.js';
+import { instrument, fuelForCpuMs, type InstrumentedModule } from './instrument/index.js';
+import { MemoryPool, type MemoryPoolOptions } from './memory-pool.js';
+import { nonZeroRuns } from './memory-image.js';
+import { wasiImports } from './wasi/imports.js';
+import { flickImports } from './abi/flick-imports.js';
+import { WasmInstance, type WasmSnapshot } from './instance.js';
+import type { FileSource } from './wasi/files.js';
+
+const WASM_PAGE = 65536;
+
+export interface WasmAppOptions {
+  /** Read-only file tree the app sees through WASI (from the image). */
+  files?: FileSource;
+  /** KV namespaces granted by the manifest, by name. */
+  kv?: ReadonlyMap<string, KvNamespace>;
+  /** Where instance logs and stdout/stderr lines go. */
+  log?: (level: LogLevel, message: string) => void;
+  /** Tunes the memory pool (tests, benchmarks). */
+  pool?: Partial<MemoryPoolOptions>;
+  /** Disables fuel metering (only for measuring its overhead). */
+  unmetered?: boolean;
+}
+
+export class WasmApp implements SandboxApp<WasmSnapshot> {
+  readonly manifest: Manifest;
+  readonly module: WebAssembly.Module;
+  readonly layout: InstrumentedModule;
+  readonly pool: MemoryPool;
+  readonly ref: ContextRef = { current: null };
+  readonly imports: WebAssembly.Imports;
+  readonly fuelPerCall: number;
+  readonly kv: ReadonlyMap<string, KvNamespace>;
+  readonly log: (level: LogLevel, message: string) => void;
+  readonly files: FileSource | undefined;
+  /** Byte runs that instantiation itself writes (data segments): a restore clears what the snapshot does not cover. */
+  readonly initDirty: Uint32Array;
+  /** Identifies module + rewriting: a snapshot restores only into the app it came from. */
+  readonly fingerprint: string;
+  readonly hasStart: boolean;
+  readonly hasInit: boolean;
+  readonly entry: 'flick_handle' | '_start';
+
+  constructor(manifest: Manifest, code: Uint8Array, fingerprint: string, opts: WasmAppOptions = {}) {
+    this.manifest = manifest;
+    this.fingerprint = fingerprint;
+    this.kv = opts.kv ?? new Map();
+    this.log = opts.log ?? (() => {});
+    this.files = opts.files;
+    const maxMemoryPages = Math.floor((manifest.resources.memoryMiB * 1024 * 1024) / WASM_PAGE);
+    this.layout = instrument(code, { maxMemoryPages, meter: !opts.unmetered });
+    this.fuelPerCall = fuelForCpuMs(manifest.resources.cpuMsPerCall);
+    this.module = new WebAssembly.Module(this.layout.bytes);
+    this.imports = this.buildImports();
+    const exports = new Set(WebAssembly.Module.exports(this.module).map((e) => e.name));
+    this.entry = manifest.abi === 'wagi' ? '_start' : 'flick_handle';
+    if (!exports.has(this.entry)) {
+      throw new SandboxError(
+        'trap',
+        `the module does not export ${this.entry}, which the ${manifest.abi ?? 'flick'} ABI calls`,
+        manifest.abi === 'wagi'
+          ? 'a WAGI app is a WASI command module: build it with a main() (clang --target=wasm32-wasi)'
+          : 'export a handler from the app (the AssemblyScript SDK does: `export { handle as flick_handle }`), or set "abi": "wagi" for a command module',
+        500,
+      );
+    }
+    this.hasStart = exports.has(this.layout.startExport ?? '');
+    this.hasInit = exports.has('flick_init');
+    this.pool = new MemoryPool(this.layout.memory, opts.pool);
+    this.initDirty = this.probeInitDirty();
+    this.pool.fill();
+  }
+
+  spawn(): WasmInstance {
+    return WasmInstance.spawn(this);
+  }
+
+  restore(snapshot: WasmSnapshot): WasmInstance {
+    return WasmInstance.restore(this, snapshot);
+  }
+
+  /** Many instances from one snapshot: instant bursting from a pre-initialised template. */
+  fork(snapshot: WasmSnapshot, count: number): WasmInstance[] {
+    const out: WasmInstance[] = [];
+    for (let i = 0; i < count; i++) out.push(WasmInstance.restore(this, snapshot));
+    return out;
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  get memoryLimitBytes(): number {
+    return this.layout.memory.maximum * WASM_PAGE;
+  }
+
+  private buildImports(): WebAssembly.Imports {
+    const wanted = new Set(WebAssembly.Module.imports(this.module).map((i) => i.module));
+    const imports: WebAssembly.Imports = {};
+    if (wanted.has('wasi_snapshot_preview1')) imports.wasi_snapshot_preview1 = wasiImports(this.ref, this.files) as WebAssembly.ModuleImports;
+    imports.flick = { ...(flickImports(this.ref) as WebAssembly.ModuleImports), ...this.layout.hostImports };
+    return imports;
+  }
+
+  /**
+   * Instantiates with the given memory. The import object is shared and only its `memory` slot
+   * changes: instantiation reads imports synchronously, so no per-spawn object is needed.
+   */
+  instantiate(memory: WebAssembly.Memory): WebAssembly.Instance {
+    (this.imports.flick as Record<string, unknown>).memory = memory;
+    return new WebAssembly.Instance(this.module, this.imports);
+  }
+
+  /** Instantiates once without running start code, to learn which bytes data segments write. */
+  private probeInitDirty(): Uint32Array {
+    const memory = new WebAssembly.Memory(this.layout.memory);
+    this.instantiate(memory);
+    return nonZeroRuns(memory.buffer);
+  }
+}

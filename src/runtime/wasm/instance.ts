@@ -1,0 +1,202 @@
+/**
+ * One wasm instance: its memory, its WASI state, its counters, and the rules of a call (fuel set
+ * before, errors classified after). Spawned fresh, or restored from a snapshot.
+ */
+import type { GuestRequest, GuestResponse } from '../request.js';
+import type { InstanceState, InstanceStats, SandboxInstance } from '../sandbox.js';
+import { SandboxError } from '../errors.js';
+import type { InstanceContext, StdioSink } from './host-context.js';
+import type { WasmApp } from './app.js';
+import { applyMemory, captureMemory, memoryImageProblem, type MemoryImage } from './memory-image.js';
+import { newWasiState, WasiExit, type WasiState } from './wasi/state.js';
+import { cgiEnvironment, parseCgiResponse } from './wagi.js';
+import { finishResponse } from './abi/flick-imports.js';
+
+export interface WasmSnapshot {
+  format: 1;
+  /** Fingerprint of the app (image + rewriting) it belongs to. */
+  app: string;
+  memory: MemoryImage;
+  /** Values of the module's mutable globals, in the app's `mutableGlobals` order. */
+  globals: Array<number | bigint>;
+  wasi: WasiState;
+  calls: number;
+  cpuUsed: number;
+}
+
+const MAX_LOG_LINE = 8192;
+
+export class WasmInstance implements SandboxInstance<WasmSnapshot> {
+  private readonly app: WasmApp;
+  private readonly exports: WebAssembly.Exports;
+  private readonly ctx: InstanceContext;
+  private readonly fuel: WebAssembly.Global | null;
+  private readonly fuelIsBig: boolean;
+  private _state: InstanceState = 'ready';
+  private calls = 0;
+  private cpuUsed = 0;
+  /** WAGI: the CGI response being written to stdout. */
+  private stdout: Uint8Array[] | null = null;
+
+  private constructor(app: WasmApp, memory: WebAssembly.Memory, wasi: WasiState) {
+    this.app = app;
+    this.ctx = { memory, wasi, stdio: this.stdioSink(), call: null, kv: app.kv, log: app.log };
+    this.exports = app.instantiate(memory).exports;
+    const fuel = app.layout.fuelGlobal ? (this.exports[app.layout.fuelGlobal] as WebAssembly.Global) : null;
+    this.fuel = fuel;
+    this.fuelIsBig = fuel !== null && typeof fuel.value === 'bigint';
+  }
+
+  static spawn(app: WasmApp): WasmInstance {
+    const self = new WasmInstance(app, app.pool.takeCold(), newWasiState({ args: [app.manifest.name], env: [] }));
+    if (app.entry === 'flick_handle') {
+      if (app.hasStart) self.invoke(app.layout.startExport!);
+      if (app.hasInit) self.invoke('flick_init');
+    }
+    return self;
+  }
+
+  static restore(app: WasmApp, snap: WasmSnapshot): WasmInstance {
+    if (snap.format !== 1 || snap.app !== app.fingerprint) {
+      throw new SandboxError('snapshot_invalid', `the snapshot belongs to another app build (${snap.app}), not ${app.fingerprint}`, 'restore a snapshot into the release that took it; across releases use the state-upgrade path', 500);
+    }
+    const problem = memoryImageProblem(snap.memory, app.layout.memory.maximum);
+    if (problem) throw new SandboxError('snapshot_invalid', `the snapshot is damaged: ${problem}`, 'take a new snapshot; this one cannot be restored', 500);
+    if (snap.globals.length !== app.layout.mutableGlobals.length) {
+      throw new SandboxError('snapshot_invalid', `the snapshot has ${snap.globals.length} globals, the module ${app.layout.mutableGlobals.length}`, 'take a new snapshot; this one cannot be restored', 500);
+    }
+    const memory = app.pool.takeWarm(snap.memory.pages);
+    // Fork shares one snapshot between instances, so the plain-data WASI state is copied.
+    const self = new WasmInstance(app, memory, structuredClone(snap.wasi));
+    applyMemory(memory, snap.memory, app.initDirty);
+    const names = app.layout.mutableGlobals;
+    for (let i = 0; i < names.length; i++) (self.exports[names[i]] as WebAssembly.Global).value = snap.globals[i];
+    self.calls = snap.calls;
+    self.cpuUsed = snap.cpuUsed;
+    return self;
+  }
+
+  get state(): InstanceState {
+    return this._state;
+  }
+
+  async handle(request: GuestRequest): Promise<GuestResponse> {
+    return this.call(request);
+  }
+
+  /** Serves one request synchronously (the scheduler's hot path). */
+  call(request: GuestRequest): GuestResponse {
+    if (this._state !== 'ready') throw this.notReady();
+    return this.app.entry === 'flick_handle' ? this.callReactor(request) : this.callWagi(request);
+  }
+
+  snapshot(): WasmSnapshot {
+    if (this._state !== 'ready') throw this.notReady();
+    const names = this.app.layout.mutableGlobals;
+    const globals = new Array<number | bigint>(names.length);
+    for (let i = 0; i < names.length; i++) globals[i] = (this.exports[names[i]] as WebAssembly.Global).value as number | bigint;
+    const memory = captureMemory(this.ctx.memory);
+    this.app.pool.learnRestoreSize(memory.pages);
+    return { format: 1, app: this.app.fingerprint, memory, globals, wasi: structuredClone(this.ctx.wasi), calls: this.calls, cpuUsed: this.cpuUsed };
+  }
+
+  stats(): InstanceStats {
+    return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: this._state === 'dead' ? 0 : this.ctx.memory.buffer.byteLength };
+  }
+
+  dispose(): void {
+    this._state = 'dead';
+  }
+
+  private callReactor(request: GuestRequest): GuestResponse {
+    const call = { request, status: 200, headers: [] as Array<[string, string]>, body: [] as Uint8Array[] };
+    this.ctx.call = call;
+    try {
+      this.invoke('flick_handle');
+    } finally {
+      this.ctx.call = null;
+    }
+    this.calls++;
+    return finishResponse(call);
+  }
+
+  /** WAGI: a command module runs once per request, its environment and stdin made from the request. */
+  private callWagi(request: GuestRequest): GuestResponse {
+    this.ctx.wasi = newWasiState({ args: [this.app.manifest.name], env: cgiEnvironment(request), stdin: request.body });
+    this.stdout = [];
+    try {
+      this.invoke('_start');
+    } catch (e) {
+      if (!(e instanceof SandboxError && e.code === 'exit' && (e.cause as WasiExit).code === 0)) throw e;
+    } finally {
+      this._state = 'dead';
+    }
+    this.calls++;
+    const out = Buffer.concat(this.stdout);
+    this.stdout = null;
+    return parseCgiResponse(out);
+  }
+
+  /** Calls an export with the fuel budget of one call, and turns whatever goes wrong into a SandboxError. */
+  private invoke(name: string): void {
+    const fn = this.exports[name] as () => unknown;
+    const ref = this.app.ref;
+    const outer = ref.current;
+    const budget = this.app.fuelPerCall;
+    const fuel = this.fuel;
+    if (fuel) fuel.value = this.fuelIsBig ? BigInt(budget) : budget;
+    this._state = 'busy';
+    ref.current = this.ctx;
+    try {
+      fn();
+      this._state = 'ready';
+    } catch (e) {
+      this._state = 'dead';
+      throw this.classify(e);
+    } finally {
+      ref.current = outer;
+      if (fuel) this.cpuUsed += budget - Math.max(0, Number(fuel.value));
+    }
+  }
+
+  private classify(e: unknown): SandboxError {
+    const limits = this.app.manifest.resources;
+    if (e instanceof SandboxError) return e;
+    if (e instanceof WasiExit) {
+      return new SandboxError('exit', `instance exited with code ${e.code}`, e.code === 0 ? 'a reactor app must return from its handler, not exit' : 'see the instance logs for why it exited', 503, { cause: e });
+    }
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      return new SandboxError('stack_overflow', 'instance overflowed its call stack (deep or unbounded recursion)', 'bound the recursion depth or make it iterative', 503, { cause: e });
+    }
+    if (this.fuel && Number(this.fuel.value) < 0) {
+      return new SandboxError('cpu_budget_exceeded', `instance used up its CPU budget of ${limits.cpuMsPerCall} ms for one call`, 'do less work per request, or raise resources.cpuMsPerCall in flick.json', 503, { cause: e });
+    }
+    if (this.ctx.memory.buffer.byteLength >= this.app.memoryLimitBytes) {
+      return new SandboxError('memory_limit_exceeded', `instance reached its memory limit of ${limits.memoryMiB} MiB`, 'use less memory per instance, or raise resources.memoryMiB in flick.json', 503, { cause: e });
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return new SandboxError('trap', `instance trapped: ${message}`, 'this is a bug in the app: see its logs (flick logs APP)', 500, { cause: e });
+  }
+
+  private notReady(): SandboxError {
+    return this._state === 'dead'
+      ? new SandboxError('instance_dead', 'instance is no longer running', 'spawn a new instance (supervisors do this on their own)', 503)
+      : new SandboxError('instance_dead', 'instance is busy with another call', 'calls into one instance are serialised by its scheduler', 503);
+  }
+
+  private stdioSink(): StdioSink {
+    const pending: [string, string] = ['', ''];
+    return {
+      write: (fd, bytes) => {
+        if (fd === 1 && this.stdout) {
+          this.stdout.push(bytes.slice());
+          return;
+        }
+        const i = fd - 1;
+        const lines = (pending[i] + Buffer.from(bytes).toString('utf8')).split('\n');
+        pending[i] = lines.pop()!.slice(0, MAX_LOG_LINE);
+        for (const line of lines) this.app.log(fd === 2 ? 'warn' : 'info', line.slice(0, MAX_LOG_LINE));
+      },
+    };
+  }
+}
