@@ -34,6 +34,7 @@ export type ImageErrorCode =
   | 'bad_magic'
   | 'unsupported_version'
   | 'truncated'
+  | 'trailing_data'
   | 'unknown_section'
   | 'duplicate_section'
   | 'section_order'
@@ -62,6 +63,7 @@ export type BuildErrorCode =
   | 'compile_failed'
   | 'command_failed'
   | 'missing_output'
+  | 'bad_output'
   | 'bad_files_dir';
 
 /** A build could not produce an image (manifest problems are ManifestErrors instead). */

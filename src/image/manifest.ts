@@ -122,19 +122,19 @@ export function validateManifest(raw: unknown, origin: ManifestOrigin): Manifest
   if (runtime === 'js' && fields.abi !== undefined) read.fail('abi', 'applies only to runtime "wasm"', 'remove "abi" (JS apps always export a fetch handler)');
   const instances = readInstances(read, orDefault(fields.instances, { mode: 'per-request' }));
 
-  const manifest: Manifest = {
+  // Built in reading order, so errors surface top to bottom and `flick inspect` shows fields in that order.
+  return {
     name,
     version,
     runtime,
+    ...(runtime === 'wasm' ? { abi: read.choice(orDefault(fields.abi, 'flick'), 'abi', ['flick', 'wagi'] as const) } : {}),
     resources: readResources(read, orDefault(fields.resources, {})),
     instances,
     routes: read.stringList(orDefault(fields.routes, []), 'routes', MANIFEST_BOUNDS.listItems, (v, p) => read.string(v, p, ROUTE)),
     capabilities: readCapabilities(read, orDefault(fields.capabilities, {})),
+    ...(fields.health !== undefined ? { health: readHealth(read, fields.health) } : {}),
     hibernate: readHibernation(read, orDefault(fields.hibernate, {}), instances),
   };
-  if (runtime === 'wasm') manifest.abi = read.choice(orDefault(fields.abi, 'flick'), 'abi', ['flick', 'wagi'] as const);
-  if (fields.health !== undefined) manifest.health = readHealth(read, fields.health);
-  return manifest;
 }
 
 /** In flick.json a JS build implies the JS runtime, so apps need not say it twice. */

@@ -5,16 +5,15 @@
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CliError } from '../errors.js';
 import { INSTANCE_HOST_FLAGS } from '../../host/v8-flags.js';
+import { benchDistDir } from '../../host/install-root.js';
 
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), '../../../bench');
 
 export function availableBenches(): string[] {
-  if (!existsSync(benchDir)) return [];
-  return readdirSync(benchDir)
+  if (!existsSync(benchDistDir)) return [];
+  return readdirSync(benchDistDir)
     .filter((f) => f.endsWith('.js') && !f.startsWith('_'))
     .map((f) => f.slice(0, -3))
     .sort();
@@ -33,7 +32,7 @@ export function register(program: Command): void {
       if (!names.includes(name)) {
         throw new CliError(`there is no benchmark named '${name}'`, `choose one of: ${names.join(', ')}`, 2);
       }
-      const args = [...INSTANCE_HOST_FLAGS, '--expose-gc', join(benchDir, `${name}.js`)];
+      const args = [...INSTANCE_HOST_FLAGS, '--expose-gc', join(benchDistDir, `${name}.js`)];
       if (opts.quick) args.push('--quick');
       const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
       const out = r.stdout.toString().trim();

@@ -1,8 +1,12 @@
 /** The registry of subcommands, in the order `flick --help` lists them. */
 import type { Command } from 'commander';
+import { register as up } from './up.js';
+import { register as build } from './build.js';
+import { register as inspect } from './inspect.js';
+import { register as run } from './run.js';
 import { register as doctor } from './doctor.js';
 import { register as bench } from './bench.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [doctor, bench];
+export const commands: RegisterCommand[] = [up, build, inspect, run, doctor, bench];

@@ -8,7 +8,7 @@ import type { KvNamespace, LogLevel } from '../request.js';
 import type { SandboxApp } from '../sandbox.js';
 import { SandboxError } from '../errors.js';
 import type { ContextRef } from './host-context.js';
-import { instrument, fuelForCpuMs, type InstrumentedModule } from './instrument/index.js';
+import type { PreparedWasm } from './prepare.js';
 import { MemoryPool, type MemoryPoolOptions } from './memory-pool.js';
 import { nonZeroRuns } from './memory-image.js';
 import { wasiImports } from './wasi/imports.js';
@@ -27,14 +27,12 @@ export interface WasmAppOptions {
   log?: (level: LogLevel, message: string) => void;
   /** Tunes the memory pool (tests, benchmarks). */
   pool?: Partial<MemoryPoolOptions>;
-  /** Disables fuel metering (only for measuring its overhead). */
-  unmetered?: boolean;
 }
 
 export class WasmApp implements SandboxApp<WasmSnapshot> {
   readonly manifest: Manifest;
   readonly module: WebAssembly.Module;
-  readonly layout: InstrumentedModule;
+  readonly layout: PreparedWasm['layout'];
   readonly pool: MemoryPool;
   readonly ref: ContextRef = { current: null };
   readonly imports: WebAssembly.Imports;
@@ -44,22 +42,20 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   readonly files: FileSource | undefined;
   /** Byte runs that instantiation itself writes (data segments): a restore clears what the snapshot does not cover. */
   readonly initDirty: Uint32Array;
-  /** Identifies module + rewriting: a snapshot restores only into the app it came from. */
   readonly fingerprint: string;
   readonly hasStart: boolean;
   readonly hasInit: boolean;
   readonly entry: 'flick_handle' | '_start';
 
-  constructor(manifest: Manifest, code: Uint8Array, fingerprint: string, opts: WasmAppOptions = {}) {
+  constructor(manifest: Manifest, prepared: PreparedWasm, opts: WasmAppOptions = {}) {
     this.manifest = manifest;
-    this.fingerprint = fingerprint;
+    this.fingerprint = prepared.fingerprint;
+    this.module = prepared.module;
+    this.layout = prepared.layout;
     this.kv = opts.kv ?? new Map();
     this.log = opts.log ?? (() => {});
     this.files = opts.files;
-    const maxMemoryPages = Math.floor((manifest.resources.memoryMiB * 1024 * 1024) / WASM_PAGE);
-    this.layout = instrument(code, { maxMemoryPages, meter: !opts.unmetered });
-    this.fuelPerCall = fuelForCpuMs(manifest.resources.cpuMsPerCall);
-    this.module = new WebAssembly.Module(this.layout.bytes);
+    this.fuelPerCall = prepared.fuelPerCall;
     this.imports = this.buildImports();
     const exports = new Set(WebAssembly.Module.exports(this.module).map((e) => e.name));
     this.entry = manifest.abi === 'wagi' ? '_start' : 'flick_handle';

@@ -1,0 +1,64 @@
+/**
+ * `flick up`: starts a node on the embedded store and serves until interrupted. With `--demo`, the
+ * example apps are deployed too (each once: an unchanged image is not deployed again).
+ */
+import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Daemon } from '../../daemon/daemon.js';
+import { blobId } from '../../control/blob-store.js';
+import { buildImage } from '../../image/build.js';
+import { CliError } from '../errors.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
+import { trapHandlerDisabled } from '../../host/v8-flags.js';
+import { examplesDir } from '../../host/install-root.js';
+
+export const DEMO_APPS = ['hello', 'counter', 'kv'];
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('start a node (embedded store) and serve apps until interrupted')
+    .option('--port <port>', 'port for apps and the control API', String(DEFAULT_PORT))
+    .option('--data <dir>', 'data directory (store, images, snapshots, token)', DEFAULT_DATA_DIR)
+    .option('--listen <host>', 'address to bind (loopback unless you mean it)', '127.0.0.1')
+    .option('--schedulers <n>', 'scheduler threads (default: one per core)')
+    .option('--demo', 'also deploy the example apps (hello, counter, kv)')
+    .addHelpText('after', '\nExample:\n  $ npx flick up --demo\n  flick ready http://127.0.0.1:7070\n  $ curl http://hello.localhost:7070/\n')
+    .action(async (opts: { port: string; data: string; listen: string; schedulers?: string; demo?: boolean }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${opts.port} is not a port number`, 'use a number between 1 and 65535 (0 picks a free one)', 2);
+      if (!trapHandlerDisabled()) process.stderr.write('flick: warning: running with the wasm trap handler on; instance density is limited (run through npx flick)\n');
+      let daemon: Daemon;
+      try {
+        daemon = await Daemon.start({ host: opts.listen, port, dataDir: opts.data, schedulers: opts.schedulers ? Number(opts.schedulers) : undefined });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use`, `start on another port: flick up --port ${port + 1}`);
+        throw e;
+      }
+      if (opts.demo) await deployDemo(daemon);
+      process.stdout.write(`flick ready ${daemon.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await daemon.stop();
+    });
+}
+
+async function deployDemo(daemon: Daemon): Promise<void> {
+  for (const name of DEMO_APPS) {
+    const dir = join(examplesDir, name);
+    if (!existsSync(join(dir, 'flick.json'))) throw new CliError(`the demo app ${name} is missing from ${examplesDir}`, 'run flick up --demo from a checkout of the flick repository');
+    const built = join(dir, 'build', `${name}.flick`);
+    const bytes = existsSync(built) ? readFileSync(built) : (await buildImage(dir)).bytes;
+    const route = await daemon.registry.route(name);
+    const current = route ? await daemon.registry.release(name, route.record.release) : null;
+    if (current?.image === blobId(bytes)) continue;
+    await daemon.engine.deploy({ image: bytes });
+    process.stderr.write(`flick: deployed demo app ${name}\n`);
+  }
+}
+

@@ -1,0 +1,161 @@
+/**
+ * Apps, releases, routes and deployment history as records in the Store:
+ *
+ *   /flick/apps/<app>/release/<seq>   ReleaseRecord   (numbered, kept)
+ *   /flick/apps/<app>/route           RouteRecord     (what serves the app; changed only by CAS)
+ *   /flick/apps/<app>/deploy/<seq>    DeploymentRecord (one copy → update → switch run)
+ *
+ * The route key is the single point of truth for "which release serves": a deploy's switch and a
+ * rollback are each one compare-and-swap of it, so a switch either happened or did not.
+ */
+import type { Manifest } from '../image/manifest.js';
+import type { KeyValue, Store } from './store/store.js';
+
+export const ROOT = '/flick/apps/';
+
+export interface ReleaseRecord {
+  app: string;
+  seq: number;
+  image: string;
+  version: string;
+  manifest: Manifest;
+  createdAt: string;
+}
+
+export interface RouteRecord {
+  app: string;
+  release: number;
+  /** The release served before the last switch: what rollback returns to. */
+  previous: number | null;
+  /** A share of requests sent to another release (canary deploys). */
+  canary: { release: number; weight: number } | null;
+  /** The deployment that made this switch. */
+  deployment: string | null;
+  switchedAt: string;
+}
+
+export type PhaseName = 'copy' | 'start' | 'health' | 'shadow' | 'upgrade' | 'switch' | 'keep-warm' | 'done';
+
+export interface PhaseRecord {
+  name: PhaseName;
+  status: 'running' | 'ok' | 'failed' | 'skipped';
+  startedAt: string;
+  ms: number;
+  detail?: string;
+}
+
+export interface DeploymentRecord {
+  id: string;
+  app: string;
+  seq: number;
+  kind: 'deploy' | 'rollback';
+  from: number | null;
+  to: number;
+  status: 'running' | 'succeeded' | 'failed';
+  reason?: string;
+  phases: PhaseRecord[];
+  options: { shadowPct: number; canaryPct: number };
+  startedAt: string;
+  finishedAt?: string;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const pad = (n: number) => n.toString().padStart(8, '0');
+
+export const keys = {
+  release: (app: string, seq: number) => `${ROOT}${app}/release/${pad(seq)}`,
+  releases: (app: string) => `${ROOT}${app}/release/`,
+  route: (app: string) => `${ROOT}${app}/route`,
+  deployment: (app: string, seq: number) => `${ROOT}${app}/deploy/${pad(seq)}`,
+  deployments: (app: string) => `${ROOT}${app}/deploy/`,
+};
+
+/** Which record a key under ROOT holds, and of which app. */
+export function parseKey(key: string): { app: string; kind: 'release' | 'route' | 'deploy' } | null {
+  if (!key.startsWith(ROOT)) return null;
+  const [app, kind] = key.slice(ROOT.length).split('/');
+  if (kind === 'route' || kind === 'release' || kind === 'deploy') return { app, kind };
+  return null;
+}
+
+export function encodeRecord(record: unknown): Uint8Array {
+  return enc.encode(JSON.stringify(record));
+}
+
+export function decodeRecord<T>(kv: Pick<KeyValue, 'value'>): T {
+  return JSON.parse(dec.decode(kv.value)) as T;
+}
+
+export class Registry {
+  constructor(readonly store: Store) {}
+
+  async route(app: string): Promise<{ record: RouteRecord; revision: number } | null> {
+    const kv = await this.store.get(keys.route(app));
+    return kv ? { record: decodeRecord<RouteRecord>(kv), revision: kv.revision } : null;
+  }
+
+  async release(app: string, seq: number): Promise<ReleaseRecord | null> {
+    const kv = await this.store.get(keys.release(app, seq));
+    return kv ? decodeRecord<ReleaseRecord>(kv) : null;
+  }
+
+  async releases(app: string): Promise<ReleaseRecord[]> {
+    return (await this.store.list(keys.releases(app))).map((kv) => decodeRecord<ReleaseRecord>(kv));
+  }
+
+  /** Apps that are routed; with `withoutRoute`, also those with only releases or history. */
+  async apps(opts: { withoutRoute?: boolean } = {}): Promise<string[]> {
+    const names = new Set<string>();
+    for (const kv of await this.store.list(ROOT)) {
+      const k = parseKey(kv.key);
+      if (k && (opts.withoutRoute || k.kind === 'route')) names.add(k.app);
+    }
+    return [...names].sort();
+  }
+
+  async deployments(app: string): Promise<DeploymentRecord[]> {
+    return (await this.store.list(keys.deployments(app))).map((kv) => decodeRecord<DeploymentRecord>(kv));
+  }
+
+  /** Adds a release with the next number; numbers are claimed by create-if-absent, so two deploys never share one. */
+  async addRelease(app: string, image: string, manifest: Manifest): Promise<ReleaseRecord> {
+    for (;;) {
+      const last = (await this.store.list(keys.releases(app))).at(-1);
+      const seq = last ? decodeRecord<ReleaseRecord>(last).seq + 1 : 1;
+      const record: ReleaseRecord = { app, seq, image, version: manifest.version, manifest, createdAt: new Date().toISOString() };
+      const r = await this.store.putIf(keys.release(app, seq), encodeRecord(record), 0);
+      if (r.ok) return record;
+    }
+  }
+
+  /** Claims the next deployment number the same way. */
+  async addDeployment(record: Omit<DeploymentRecord, 'id' | 'seq'>): Promise<DeploymentRecord> {
+    for (;;) {
+      const last = (await this.store.list(keys.deployments(record.app))).at(-1);
+      const seq = last ? decodeRecord<DeploymentRecord>(last).seq + 1 : 1;
+      const full: DeploymentRecord = { ...record, seq, id: `${record.app}#${seq}` };
+      const r = await this.store.putIf(keys.deployment(record.app, seq), encodeRecord(full), 0);
+      if (r.ok) return full;
+    }
+  }
+
+  async saveDeployment(record: DeploymentRecord): Promise<void> {
+    await this.store.put(keys.deployment(record.app, record.seq), encodeRecord(record));
+  }
+
+  /**
+   * The switch: one compare-and-swap of the route from the revision the deploy read. Writes the
+   * deployment record in the same transaction, so history and routing never disagree.
+   */
+  async switchRoute(route: RouteRecord, expectedRevision: number, deployment: DeploymentRecord): Promise<number | null> {
+    const r = await this.store.transact({
+      conditions: [{ key: keys.route(route.app), revision: expectedRevision }],
+      writes: [
+        { op: 'put', key: keys.route(route.app), value: encodeRecord(route) },
+        { op: 'put', key: keys.deployment(deployment.app, deployment.seq), value: encodeRecord(deployment) },
+      ],
+    });
+    return r.ok ? r.revision : null;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * One flick process: the store (embedded LMDB in the data directory), the blob store, the node
+ * (scheduler threads), the ingress, the route sync between store and node, the deploy engine and
+ * the control API. `Daemon.start` is what `flick up` runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_NODE_LIMITS, type NodeLimits } from '../image/limits.js';
+import { openEmbeddedStore } from '../control/store/embedded/embedded-store.js';
+import type { Store } from '../control/store/store.js';
+import { BlobStore } from '../control/blob-store.js';
+import { Registry, type DeploymentRecord } from '../control/registry.js';
+import { DeployEngine } from '../control/deploy/engine.js';
+import { FlickNode } from '../node/node.js';
+import { Ingress, answerError } from '../ingress/server.js';
+import type { GuestRequest, GuestResponse } from '../runtime/request.js';
+import { loadOrCreateToken } from './token.js';
+import { ReleaseLoader } from './release-loader.js';
+import { RouteSync } from './route-sync.js';
+import { ShadowTap } from './shadow-tap.js';
+import { LocalTarget } from './local-target.js';
+import { controlApi } from './api.js';
+
+export interface DaemonOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  schedulers?: number;
+  limits?: NodeLimits;
+  /** Watchdog threshold for a stuck scheduler, ms. */
+  stallMs?: number;
+}
+
+export class Daemon {
+  readonly url: string;
+  private constructor(
+    readonly store: Store,
+    readonly registry: Registry,
+    readonly blobs: BlobStore,
+    readonly node: FlickNode,
+    readonly ingress: Ingress,
+    readonly sync: RouteSync,
+    readonly engine: DeployEngine,
+    readonly token: string,
+    readonly dataDir: string,
+    port: number,
+    host: string,
+  ) {
+    this.url = `http://${host}:${port}`;
+  }
+
+  static async start(opts: DaemonOptions): Promise<Daemon> {
+    const dataDir = resolve(opts.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const limits = opts.limits ?? DEFAULT_NODE_LIMITS;
+    const token = loadOrCreateToken(dataDir);
+    const store = await openEmbeddedStore({ dataDir: join(dataDir, 'store') });
+    const registry = new Registry(store);
+    await settleInterruptedDeployments(registry);
+    const blobs = new BlobStore(dataDir);
+    const node = new FlickNode({ dataDir, schedulers: opts.schedulers, stallMs: opts.stallMs });
+    const tap = new ShadowTap((release, request) => node.probe(release, request));
+    const dispatcher = {
+      async dispatch(app: string, request: GuestRequest): Promise<GuestResponse> {
+        const response = await node.dispatch(app, request);
+        tap.observe(app, request, response);
+        return response;
+      },
+    };
+    let api: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | null = null;
+    const ingress = new Ingress(dispatcher, (req, res) => {
+      void (async () => {
+        if (api && (await api(req, res))) return;
+        answerError(res, 404, 'not_found', `nothing at ${req.url}`, 'the control API is under /_flick/api/');
+      })();
+    }, { host: opts.host, port: opts.port });
+    const loader = new ReleaseLoader(registry, blobs, node, limits);
+    const sync = new RouteSync(store, loader, node, ingress.routes);
+    const engine = new DeployEngine(registry, blobs, new LocalTarget(node, loader, sync, tap), limits);
+    api = controlApi({ token, registry, blobs, engine, node, maxImageBytes: limits.maxImageBytes });
+    await sync.start();
+    const addr = await ingress.listen();
+    return new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host);
+  }
+
+  async stop(): Promise<void> {
+    await this.ingress.close();
+    await this.sync.stop();
+    await this.node.close();
+    await this.store.close();
+  }
+}
+
+/**
+ * A deployment still "running" in the store was cut off by a crash. The switch writes the route and
+ * the deployment record in one transaction, so the route tells which side of the switch the crash
+ * fell on: the history is corrected to say so.
+ */
+async function settleInterruptedDeployments(registry: Registry): Promise<void> {
+  for (const app of await registry.apps({ withoutRoute: true })) {
+    const route = await registry.route(app);
+    for (const d of await registry.deployments(app)) {
+      if (d.status !== 'running') continue;
+      const switched = route?.record.deployment === d.id;
+      const settled: DeploymentRecord = {
+        ...d,
+        status: switched ? 'succeeded' : 'failed',
+        reason: switched ? undefined : 'interrupted by a restart of the node before its switch; the previous release kept serving',
+        finishedAt: new Date().toISOString(),
+      };
+      await registry.saveDeployment(settled);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The front door: HTTP/1.1 with keep-alive on one port. Turns a request into a GuestRequest, finds
+ * the app (RouteTable), applies per-app overload control (AppGate) and size limits, and hands the
+ * request to the node. `/_flick/…` goes to the node's own handler (API, metrics, dashboard).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GuestRequest, GuestResponse } from '../runtime/request.js';
+import { RouteTable } from './route-table.js';
+import { AppGate, type GateLimits } from './app-gate.js';
+
+export interface Dispatcher {
+  dispatch(app: string, request: GuestRequest): Promise<GuestResponse>;
+}
+
+/** An error that knows its HTTP answer (the node's DispatchError has this shape). */
+interface HttpAnswerable {
+  code: string;
+  message: string;
+  hint: string;
+  httpStatus: number;
+}
+
+export type SystemHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface IngressOptions {
+  host: string;
+  port: number;
+  /** Largest request body accepted, bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** Largest request head accepted, bytes (431 beyond). */
+  maxHeaderBytes: number;
+  /** Per-app concurrency and queue bounds (503 + Retry-After beyond). */
+  gate: GateLimits;
+  /** Time allowed to receive a request's headers: slow clients (slowloris) are cut off after it. */
+  headersTimeoutMs: number;
+}
+
+export const DEFAULT_INGRESS: Omit<IngressOptions, 'host' | 'port'> = {
+  maxBodyBytes: 1 << 20,
+  maxHeaderBytes: 16 << 10,
+  gate: { limit: 256, queue: 1024 },
+  headersTimeoutMs: 10_000,
+};
+
+export class Ingress {
+  readonly routes = new RouteTable();
+  private readonly gates = new Map<string, AppGate>();
+  private readonly server: Server;
+  private readonly opts: IngressOptions;
+  readonly stats = { requests: 0, refused: 0, tooLarge: 0, notFound: 0 };
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly system: SystemHandler | null,
+    opts: Partial<IngressOptions> & Pick<IngressOptions, 'host' | 'port'>,
+  ) {
+    this.opts = { ...DEFAULT_INGRESS, ...opts };
+    this.server = createServer(
+      {
+        maxHeaderSize: this.opts.maxHeaderBytes,
+        headersTimeout: this.opts.headersTimeoutMs,
+        requestTimeout: this.opts.headersTimeoutMs * 3,
+        keepAliveTimeout: 5000,
+      },
+      (req, res) => void this.serve(req, res),
+    );
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => resolve(this.server.address() as AddressInfo));
+    });
+  }
+
+  get httpServer(): Server {
+    return this.server;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private gate(app: string): AppGate {
+    let g = this.gates.get(app);
+    if (!g) this.gates.set(app, (g = new AppGate(this.opts.gate)));
+    return g;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    if (this.system && (url === '/_flick' || url.startsWith('/_flick/'))) return this.system(req, res);
+    this.stats.requests++;
+    const app = this.routes.resolve(req.headers.host, url);
+    if (app === null) {
+      this.stats.notFound++;
+      return answerError(res, 404, 'no_route', `no app serves ${req.headers.host ?? ''}${url}`, 'apps answer at http://NAME.localhost:PORT/ or at the routes their manifest declares');
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.opts.maxBodyBytes) return this.tooLarge(req, res);
+    const gate = this.gate(app);
+    const admitted = gate.enter();
+    if (admitted === false || (admitted !== true && !(await admitted))) {
+      this.stats.refused++;
+      res.setHeader('retry-after', '1');
+      return answerError(res, 503, 'overloaded', `app '${app}' is at its concurrency limit and its queue is full`, 'retry after a moment; the limit is per app (ingress gate)');
+    }
+    try {
+      const body = await readBody(req, this.opts.maxBodyBytes);
+      if (body === null) return this.tooLarge(req, res);
+      const response = await this.dispatcher.dispatch(app, toGuestRequest(req, url, body));
+      writeResponse(res, response);
+    } catch (e) {
+      const a = e as Partial<HttpAnswerable>;
+      if (typeof a.httpStatus === 'number') return answerError(res, a.httpStatus, a.code ?? 'error', a.message ?? 'error', a.hint ?? '');
+      answerError(res, 500, 'internal', `flick failed to serve the request: ${(e as Error).message}`, 'this is a bug in flick: see the node logs');
+    } finally {
+      gate.leave();
+    }
+  }
+
+  private tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    this.stats.tooLarge++;
+    res.setHeader('connection', 'close');
+    answerError(res, 413, 'body_too_large', `the request body is larger than ${this.opts.maxBodyBytes} bytes`, 'send a smaller body');
+    req.resume();
+  }
+}
+
+function toGuestRequest(req: IncomingMessage, url: string, body: Uint8Array): GuestRequest {
+  const raw = req.rawHeaders;
+  const headers: Array<[string, string]> = new Array(raw.length >> 1);
+  for (let i = 0; i < raw.length; i += 2) headers[i >> 1] = [raw[i].toLowerCase(), raw[i + 1]];
+  return { method: req.method ?? 'GET', url, headers, body };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The body, or null when it grows past `limit` (the declared length may lie or be absent). */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(EMPTY);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function writeResponse(res: ServerResponse, r: GuestResponse): void {
+  res.statusCode = r.status;
+  for (const [k, v] of r.headers) res.appendHeader(k, v);
+  res.setHeader('content-length', r.body.byteLength);
+  res.end(r.body);
+}
+
+export function answerError(res: ServerResponse, status: number, code: string, message: string, hint: string): void {
+  if (res.headersSent) return void res.destroy();
+  const body = JSON.stringify({ error: code, message, hint });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-flick-error': code });
+  res.end(body);
+}

@@ -1,0 +1,108 @@
+/**
+ * Every instance the node knows of, live or hibernated, and the per-key directory that finds the
+ * instance of (app, key). The table is the node's truth for `flick ps`; schedulers only hold what
+ * is running.
+ */
+import type { WasmSnapshot } from '../runtime/wasm/instance.js';
+
+export type InstanceStatus = 'running' | 'hibernated' | 'moving';
+
+export interface InstanceRecord {
+  id: string;
+  app: string;
+  release: string;
+  /** Per-key instances: their key; replicas: `#<n>`. */
+  key: string;
+  scheduler: number;
+  status: InstanceStatus;
+  requests: number;
+  errors: number;
+  restarts: number;
+  cpuUsed: number;
+  memoryBytes: number;
+  startedAt: number;
+  lastActive: number;
+  /** Calls sent to the scheduler and not yet answered. */
+  inflight: number;
+  /** The last snapshot (hibernation, migration, checkpoint), the way back after a loss. */
+  snapshot: WasmSnapshot | null;
+  /** Requests held while the instance moves or wakes; released in arrival order. */
+  held: Array<() => void>;
+}
+
+export interface InstanceView {
+  id: string;
+  app: string;
+  release: string;
+  key: string;
+  state: InstanceStatus;
+  scheduler: number;
+  memory: number;
+  requests: number;
+  errors: number;
+  restarts: number;
+  cpu: number;
+  idleMs: number;
+}
+
+export class InstanceTable {
+  private readonly byId = new Map<string, InstanceRecord>();
+  private readonly byKey = new Map<string, string>();
+  private seq = 0;
+
+  private static keyOf(app: string, key: string): string {
+    return `${app}\0${key}`;
+  }
+
+  find(app: string, key: string): InstanceRecord | undefined {
+    const id = this.byKey.get(InstanceTable.keyOf(app, key));
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  get(id: string): InstanceRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  create(app: string, release: string, key: string, scheduler: number, now: number): InstanceRecord {
+    const rec: InstanceRecord = {
+      id: `${app}-${(++this.seq).toString(36)}`,
+      app, release, key, scheduler,
+      status: 'running', requests: 0, errors: 0, restarts: 0, cpuUsed: 0, memoryBytes: 0,
+      startedAt: now, lastActive: now, inflight: 0, snapshot: null, held: [],
+    };
+    this.byId.set(rec.id, rec);
+    this.byKey.set(InstanceTable.keyOf(app, key), rec.id);
+    return rec;
+  }
+
+  /** Puts back a record from disk (a hibernated instance after a node restart). */
+  adopt(rec: InstanceRecord): void {
+    const n = Number.parseInt(rec.id.slice(rec.id.lastIndexOf('-') + 1), 36);
+    if (Number.isFinite(n) && n > this.seq) this.seq = n;
+    this.byId.set(rec.id, rec);
+    this.byKey.set(InstanceTable.keyOf(rec.app, rec.key), rec.id);
+  }
+
+  remove(id: string): void {
+    const rec = this.byId.get(id);
+    if (!rec) return;
+    this.byId.delete(id);
+    this.byKey.delete(InstanceTable.keyOf(rec.app, rec.key));
+  }
+
+  all(): IterableIterator<InstanceRecord> {
+    return this.byId.values();
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  view(now: number): InstanceView[] {
+    return [...this.byId.values()].map((r) => ({
+      id: r.id, app: r.app, release: r.release, key: r.key, state: r.status, scheduler: r.scheduler,
+      memory: r.memoryBytes, requests: r.requests, errors: r.errors, restarts: r.restarts, cpu: r.cpuUsed,
+      idleMs: Math.round(now - r.lastActive),
+    }));
+  }
+}

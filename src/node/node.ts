@@ -1,0 +1,328 @@
+/**
+ * One flick node on one machine: scheduler threads, the releases they have loaded, the instance
+ * table, and the request path from an app name to a response:
+ *   route (app → release) → instance lookup (mode, key) → spawn / wake if absent → scheduler → call.
+ * It knows nothing of sockets (ingress) or of where releases come from (control plane).
+ */
+import { availableParallelism } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { serialize, deserialize } from 'node:v8';
+import { EventEmitter } from 'node:events';
+import type { Image } from '../image/format.js';
+import type { Manifest } from '../image/manifest.js';
+import type { GuestRequest, GuestResponse } from '../runtime/request.js';
+import { prepareWasm, type PreparedWasm } from '../runtime/wasm/prepare.js';
+import type { WasmSnapshot } from '../runtime/wasm/instance.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import type { LogLine, Reply, WireError } from './scheduler/protocol.js';
+import { InstanceTable, type InstanceRecord } from './instance-table.js';
+import { instanceKey } from './instance-key.js';
+
+export interface NodeOptions {
+  /** Scheduler threads; defaults to one per core. */
+  schedulers?: number;
+  /** Data directory: KV data and hibernated snapshots live here. */
+  dataDir: string;
+  /** Watchdog: a call outstanding this long means its scheduler is stuck. */
+  stallMs?: number;
+  /** How often idle instances are looked for, ms. */
+  hibernateSweepMs?: number;
+}
+
+export interface Release {
+  id: string;
+  app: string;
+  manifest: Manifest;
+  imageId: string;
+  prepared: PreparedWasm;
+}
+
+/** A request the node could not serve; ingress turns it into an HTTP answer. */
+export class DispatchError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly hint: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+    this.name = 'DispatchError';
+  }
+  static from(w: WireError): DispatchError {
+    return new DispatchError(w.code, w.message, w.hint, w.httpStatus);
+  }
+}
+
+export interface ActiveRoute {
+  release: string;
+  canary: { release: string; weight: number } | null;
+}
+
+export interface NodeEvents {
+  log: [LogLine];
+  instance: [event: 'spawn' | 'hibernate' | 'wake' | 'migrate' | 'crash' | 'lost', rec: InstanceRecord];
+}
+
+export class FlickNode extends EventEmitter<NodeEvents> {
+  readonly schedulers: Scheduler[];
+  readonly table = new InstanceTable();
+  readonly releases = new Map<string, Release>();
+  /** What serves each app: a release, and optionally a canary share to another. */
+  readonly active = new Map<string, ActiveRoute>();
+  private readonly dataDir: string;
+  private readonly snapshotDir: string;
+  private readonly sweep: NodeJS.Timeout;
+  private replicaTurn = 0;
+  private canaryTurn = 0;
+  readonly counters = { spawns: 0, hibernations: 0, wakes: 0, migrations: 0, restarts: 0 };
+
+  constructor(opts: NodeOptions) {
+    super();
+    this.dataDir = opts.dataDir;
+    this.snapshotDir = join(opts.dataDir, 'snapshots');
+    mkdirSync(this.snapshotDir, { recursive: true });
+    const n = opts.schedulers ?? availableParallelism();
+    const stallMs = opts.stallMs ?? 10_000;
+    this.schedulers = Array.from({ length: n }, (_, i) => {
+      const s = new Scheduler(i, { stallMs });
+      s.on('log', (l) => this.emit('log', l));
+      s.on('replaced', () => this.recoverScheduler(i));
+      return s;
+    });
+    this.sweep = setInterval(() => void this.hibernateIdle(), opts.hibernateSweepMs ?? 1000);
+    this.sweep.unref();
+  }
+
+  /** Prepares an image's module and loads it on every scheduler. */
+  addRelease(image: Image, releaseId: string, manifest: Manifest = image.manifest): Release {
+    const existing = this.releases.get(releaseId);
+    if (existing) return existing;
+    const prepared = prepareWasm(manifest, image.code, image.id);
+    const rel: Release = { id: releaseId, app: manifest.name, manifest, imageId: image.id, prepared };
+    this.releases.set(releaseId, rel);
+    const files = [...image.files.entries()];
+    for (const s of this.schedulers) {
+      s.load({ t: 'load', release: releaseId, manifest, prepared, files, kvPath: join(this.dataDir, 'kv') });
+    }
+    return rel;
+  }
+
+  /** Routes an app (the switch of a deploy): one assignment, so every later request sees the new route. */
+  activate(app: string, route: ActiveRoute): void {
+    for (const id of [route.release, route.canary?.release]) {
+      if (id !== undefined && !this.releases.has(id)) throw new Error(`release ${id} is not loaded on this node`);
+    }
+    this.active.set(app, route);
+    this.adoptHibernated(route.release);
+  }
+
+  deactivate(app: string): void {
+    this.active.delete(app);
+  }
+
+  async dispatch(app: string, request: GuestRequest): Promise<GuestResponse> {
+    const route = this.active.get(app);
+    if (!route) throw new DispatchError('no_such_app', `no app named '${app}' is deployed`, 'deploy it with flick deploy DIR, or list apps with flick ps', 404);
+    // Canary split by a rotating counter: exact shares, and no randomness to make tests flaky.
+    const releaseId = route.canary && this.canaryTurn++ % 100 < route.canary.weight ? route.canary.release : route.release;
+    return this.dispatchRelease(app, releaseId, request);
+  }
+
+  /** Serves a request from a fresh instance of a release, outside routing (health checks, shadow traffic). */
+  async probe(releaseId: string, request: GuestRequest): Promise<GuestResponse> {
+    if (!this.releases.has(releaseId)) throw new DispatchError('no_such_release', `release ${releaseId} is not loaded`, 'start the release first', 404);
+    const reply = await this.leastLoaded().call(releaseId, null, request);
+    if (reply.error) throw DispatchError.from(reply.error);
+    return reply.response!;
+  }
+
+  private async dispatchRelease(app: string, releaseId: string, request: GuestRequest): Promise<GuestResponse> {
+    const rel = this.releases.get(releaseId)!;
+    const mode = rel.manifest.instances;
+    if (mode.mode === 'per-request') {
+      const reply = await this.leastLoaded().call(releaseId, null, request);
+      if (reply.error) throw DispatchError.from(reply.error);
+      this.counters.spawns++;
+      return reply.response!;
+    }
+    const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : `#${this.replicaTurn++ % mode.count}`;
+    let rec = this.table.find(app, key);
+    if (rec && rec.release !== releaseId) rec = undefined; // an older release's instance: stateful upgrade moves it (deploys)
+    if (!rec) {
+      rec = this.table.create(app, releaseId, key, this.leastLoaded().index, performance.now());
+      this.counters.spawns++;
+      this.emit('instance', 'spawn', rec);
+    }
+    return this.callInstance(rec, request);
+  }
+
+  /** Moves a live instance to another scheduler; requests arriving meanwhile are held, then served there. */
+  async migrate(instanceId: string, toScheduler: number): Promise<{ pauseMs: number }> {
+    const rec = this.table.get(instanceId);
+    if (!rec) throw new DispatchError('no_such_instance', `no instance ${instanceId}`, 'list instances with flick ps', 404);
+    if (!this.schedulers[toScheduler]) throw new DispatchError('no_such_scheduler', `no scheduler ${toScheduler} (this node has ${this.schedulers.length})`, `choose 0..${this.schedulers.length - 1}`, 400);
+    if (rec.status !== 'running') throw new DispatchError('busy', `instance ${instanceId} is ${rec.status}`, 'try again when it is running', 409);
+    if (rec.scheduler === toScheduler) return { pauseMs: 0 };
+    const t0 = performance.now();
+    rec.status = 'moving';
+    try {
+      await this.quiesce(rec);
+      const from = this.schedulers[rec.scheduler];
+      const snap = await from.snapshot(rec.id, true);
+      if (snap.error) throw DispatchError.from(snap.error);
+      const restored = await this.schedulers[toScheduler].restore(rec.release, rec.id, snap.snapshot!);
+      if (restored.error) {
+        // The instance is not lost: put it back where it was.
+        await from.restore(rec.release, rec.id, snap.snapshot!);
+        throw DispatchError.from(restored.error);
+      }
+      rec.snapshot = snap.snapshot!;
+      rec.scheduler = toScheduler;
+      this.counters.migrations++;
+      this.emit('instance', 'migrate', rec);
+    } finally {
+      rec.status = 'running';
+      this.release(rec);
+    }
+    return { pauseMs: performance.now() - t0 };
+  }
+
+  /** Snapshots and frees one instance now (what the idle sweep does after `hibernate.idleMs`). */
+  async hibernate(rec: InstanceRecord): Promise<void> {
+    if (rec.status !== 'running' || rec.inflight > 0) return;
+    rec.status = 'moving';
+    try {
+      const reply = await this.schedulers[rec.scheduler].snapshot(rec.id, true);
+      if (reply.error) throw DispatchError.from(reply.error);
+      rec.snapshot = reply.snapshot!;
+      this.persistSnapshot(rec);
+      rec.status = 'hibernated';
+      this.counters.hibernations++;
+      this.emit('instance', 'hibernate', rec);
+    } catch {
+      rec.status = 'running';
+    } finally {
+      this.release(rec);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweep);
+    await Promise.all(this.schedulers.map((s) => s.close()));
+  }
+
+  private async callInstance(rec: InstanceRecord, request: GuestRequest): Promise<GuestResponse> {
+    if (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
+    let restore: WasmSnapshot | undefined;
+    if (rec.status === 'hibernated') {
+      restore = rec.snapshot!;
+      rec.status = 'running';
+      this.counters.wakes++;
+      this.dropSnapshotFile(rec);
+      this.emit('instance', 'wake', rec);
+    }
+    rec.inflight++;
+    let reply: Reply;
+    try {
+      reply = await this.schedulers[rec.scheduler].call(rec.release, rec.id, request, restore);
+    } catch (e) {
+      rec.inflight--;
+      throw new DispatchError('scheduler_lost', (e as Error).message, 'retry the request: the instance comes back from its last snapshot', 503);
+    }
+    rec.inflight--;
+    rec.lastActive = performance.now();
+    if (reply.counters) {
+      rec.requests++;
+      rec.cpuUsed = reply.counters.cpuUsed;
+      rec.memoryBytes = reply.counters.memoryBytes;
+    }
+    if (rec.inflight === 0) this.release(rec);
+    if (reply.error) {
+      rec.errors++;
+      if (reply.error.fatal) this.crashed(rec);
+      throw DispatchError.from(reply.error);
+    }
+    return reply.response!;
+  }
+
+  /** A fatal error ended the instance: the next request starts it again, from its last snapshot if it has one (permanent restart). */
+  private crashed(rec: InstanceRecord): void {
+    rec.restarts++;
+    this.counters.restarts++;
+    rec.status = rec.snapshot ? 'hibernated' : 'running';
+    this.emit('instance', 'crash', rec);
+  }
+
+  /** A scheduler thread was replaced: its instances come back from their last snapshots on next use. */
+  private recoverScheduler(index: number): void {
+    for (const rec of this.table.all()) {
+      if (rec.scheduler !== index || rec.status === 'hibernated') continue;
+      rec.restarts++;
+      this.counters.restarts++;
+      rec.inflight = 0;
+      rec.status = rec.snapshot ? 'hibernated' : 'running';
+      this.emit('instance', 'lost', rec);
+      this.release(rec);
+    }
+  }
+
+  private async hibernateIdle(): Promise<void> {
+    const now = performance.now();
+    const due: InstanceRecord[] = [];
+    for (const rec of this.table.all()) {
+      const idleMs = this.releases.get(rec.release)?.manifest.hibernate.idleMs ?? 0;
+      if (idleMs > 0 && rec.status === 'running' && rec.inflight === 0 && now - rec.lastActive >= idleMs) due.push(rec);
+    }
+    for (const rec of due) await this.hibernate(rec);
+  }
+
+  /** Waits until no call is running in the instance (new ones are held by the caller's status). */
+  private async quiesce(rec: InstanceRecord): Promise<void> {
+    while (rec.inflight > 0) await new Promise((r) => setImmediate(r));
+  }
+
+  private release(rec: InstanceRecord): void {
+    if (rec.status === 'moving') return;
+    const held = rec.held;
+    rec.held = [];
+    for (const go of held) go();
+  }
+
+  private leastLoaded(): Scheduler {
+    let best = this.schedulers[0];
+    for (const s of this.schedulers) if (s.outstanding < best.outstanding) best = s;
+    return best;
+  }
+
+  // Hibernated instances live on disk so that they survive a restart of the node.
+  private snapshotFile(rec: InstanceRecord): string {
+    return join(this.snapshotDir, `${encodeURIComponent(rec.id)}.snap`);
+  }
+
+  private persistSnapshot(rec: InstanceRecord): void {
+    const file = this.snapshotFile(rec);
+    const { held: _held, inflight: _inflight, ...meta } = rec;
+    writeFileSync(`${file}.tmp`, serialize({ ...meta, status: 'hibernated' }));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private dropSnapshotFile(rec: InstanceRecord): void {
+    rmSync(this.snapshotFile(rec), { force: true });
+  }
+
+  /** Brings back the hibernated instances of a release found on disk. */
+  private adoptHibernated(releaseId: string): void {
+    for (const f of readdirSync(this.snapshotDir)) {
+      if (!f.endsWith('.snap')) continue;
+      let rec: InstanceRecord;
+      try {
+        rec = deserialize(readFileSync(join(this.snapshotDir, f))) as InstanceRecord;
+      } catch {
+        continue;
+      }
+      if (rec.release !== releaseId || this.table.get(rec.id)) continue;
+      this.table.adopt({ ...rec, scheduler: this.leastLoaded().index, inflight: 0, held: [], lastActive: performance.now(), startedAt: performance.now() });
+    }
+  }
+}

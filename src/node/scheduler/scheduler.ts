@@ -1,0 +1,174 @@
+/**
+ * The node's handle on one scheduler thread: batches messages per event-loop turn, matches replies
+ * to calls, and keeps watch. Metering stops runaway wasm inside its budget; the watchdog is the last
+ * line for whatever escapes it (a host call that blocks, a bug): when the oldest call has been
+ * outstanding longer than `stallMs`, the thread is terminated (V8 interrupts running wasm) and a
+ * fresh one takes its place. Its instances are reported lost so the node can bring them back from
+ * their last snapshots.
+ */
+import { Worker } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
+import type { GuestRequest } from '../../runtime/request.js';
+import type { WasmSnapshot } from '../../runtime/wasm/instance.js';
+import type { FromScheduler, LoadApp, LogLine, Reply, ToScheduler } from './protocol.js';
+
+export interface SchedulerOptions {
+  /** Outstanding time after which a call means the thread is stuck. */
+  stallMs: number;
+  /** Where the worker module is (tests run from source, the CLI from dist). */
+  workerUrl?: URL;
+}
+
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; sentAt: number };
+
+export class SchedulerLost extends Error {
+  readonly hint = 'the scheduler thread was replaced; the node restores its instances from their last snapshots';
+  constructor(index: number, why: string) {
+    super(`scheduler ${index} was lost: ${why}`);
+    this.name = 'SchedulerLost';
+  }
+}
+
+const defaultWorkerUrl = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+export interface SchedulerEvents {
+  log: [LogLine];
+  /** The thread died or was stuck and has been replaced by a fresh one (with no instances). */
+  replaced: [reason: string];
+}
+
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  readonly index: number;
+  private worker!: Worker;
+  private readonly opts: SchedulerOptions;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: ToScheduler[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private readonly loaded = new Map<string, LoadApp>();
+  private readonly watchdog: NodeJS.Timeout;
+  private closing = false;
+  /** Calls sent and not yet answered: the load figure placement uses. */
+  get outstanding(): number {
+    return this.pending.size;
+  }
+  /** Times the thread was replaced. */
+  replacements = 0;
+
+  constructor(index: number, opts: SchedulerOptions) {
+    super();
+    this.index = index;
+    this.opts = opts;
+    this.start();
+    this.watchdog = setInterval(() => this.checkStall(), Math.max(50, Math.min(1000, opts.stallMs / 4)));
+    this.watchdog.unref();
+  }
+
+  /** Loads a release; kept so that a replacement thread gets every release again. */
+  load(m: LoadApp): void {
+    this.loaded.set(m.release, m);
+    this.send(m);
+  }
+
+  unload(release: string): void {
+    this.loaded.delete(release);
+    this.send({ t: 'unload', release });
+  }
+
+  call(release: string, instance: string | null, request: GuestRequest, restore?: WasmSnapshot): Promise<Reply> {
+    return this.request((id) => ({ t: 'call', id, release, instance, request, restore }));
+  }
+
+  snapshot(instance: string, drop: boolean): Promise<Reply> {
+    return this.request((id) => ({ t: 'snapshot', id, instance, drop }));
+  }
+
+  restore(release: string, instance: string, snapshot: WasmSnapshot): Promise<Reply> {
+    return this.request((id) => ({ t: 'restore', id, release, instance, snapshot }));
+  }
+
+  drop(instance: string): void {
+    this.send({ t: 'drop', instance });
+  }
+
+  ping(): Promise<Reply> {
+    return this.request((id) => ({ t: 'ping', id }));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.watchdog);
+    this.failAll('the node is shutting down');
+    await this.worker.terminate();
+  }
+
+  private start(): void {
+    const worker = new Worker(this.opts.workerUrl ?? defaultWorkerUrl, { workerData: { index: this.index } });
+    worker.on('message', (batch: FromScheduler[]) => {
+      for (const m of batch) {
+        if (m.t === 'log') this.emit('log', m);
+        else this.settle(m);
+      }
+    });
+    worker.on('error', (e) => this.replace(`thread error: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (!this.closing && this.worker === worker) this.replace(`thread exited with code ${code}`);
+    });
+    this.worker = worker;
+    for (const m of this.loaded.values()) this.send(m);
+  }
+
+  private replace(reason: string): void {
+    if (this.closing) return;
+    const old = this.worker;
+    this.replacements++;
+    this.failAll(reason);
+    this.start();
+    void old.terminate();
+    this.emit('replaced', reason);
+  }
+
+  private checkStall(): void {
+    const now = performance.now();
+    for (const p of this.pending.values()) {
+      if (now - p.sentAt > this.opts.stallMs) {
+        this.replace(`a call has run for over ${this.opts.stallMs} ms (watchdog)`);
+        return;
+      }
+    }
+  }
+
+  private failAll(reason: string): void {
+    const err = new SchedulerLost(this.index, reason);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.outbox = [];
+  }
+
+  private request(make: (id: number) => ToScheduler): Promise<Reply> {
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, sentAt: performance.now() });
+      this.send(make(id));
+    });
+  }
+
+  private settle(r: Reply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    p.resolve(r);
+  }
+
+  private send(m: ToScheduler): void {
+    this.outbox.push(m);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = this.outbox;
+      this.outbox = [];
+      if (batch.length) this.worker.postMessage(batch);
+    });
+  }
+}

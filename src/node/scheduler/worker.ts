@@ -1,0 +1,134 @@
+/**
+ * A scheduler thread: hosts many instances of many releases and serves the calls the node sends.
+ * Everything here is synchronous per message, so calls into one instance are serialised for free,
+ * and replies produced while handling one batch go back as one batch.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SandboxError } from '../../runtime/errors.js';
+import { WasmApp } from '../../runtime/wasm/app.js';
+import type { WasmInstance } from '../../runtime/wasm/instance.js';
+import { memoryFileSource } from '../../runtime/wasm/wasi/files.js';
+import { AppKvStore } from '../app-kv.js';
+import type { CallInstance, FromScheduler, InstanceCounters, LoadApp, Reply, ToScheduler, WireError } from './protocol.js';
+
+const port = parentPort!;
+const schedulerIndex = (workerData as { index: number }).index;
+const apps = new Map<string, WasmApp>();
+const instances = new Map<string, WasmInstance>();
+let outbox: FromScheduler[] = [];
+const kvStores = new Map<string, AppKvStore>();
+
+port.on('message', (batch: ToScheduler[]) => {
+  for (const m of batch) handle(m);
+  const out = outbox;
+  outbox = [];
+  if (out.length) port.postMessage(out);
+});
+
+function handle(m: ToScheduler): void {
+  const t0 = performance.now();
+  const reply = (r: Omit<Reply, 't' | 'busyUs'>) => outbox.push({ t: 'reply', busyUs: Math.round((performance.now() - t0) * 1000), ...r });
+  switch (m.t) {
+    case 'load':
+      load(m);
+      return;
+    case 'unload':
+      apps.get(m.release)?.close();
+      apps.delete(m.release);
+      return;
+    case 'call':
+      try {
+        const { response, counters } = call(m);
+        reply({ id: m.id, response, counters });
+      } catch (e) {
+        reply({ id: m.id, error: toWire(e, m.instance) });
+      }
+      return;
+    case 'snapshot': {
+      const inst = instances.get(m.instance);
+      if (!inst) return void reply({ id: m.id, error: noInstance(m.instance) });
+      try {
+        const snapshot = inst.snapshot();
+        if (m.drop) drop(m.instance);
+        reply({ id: m.id, snapshot, counters: inst.stats() });
+      } catch (e) {
+        reply({ id: m.id, error: toWire(e, m.instance) });
+      }
+      return;
+    }
+    case 'restore': {
+      try {
+        const inst = appFor(m.release).restore(m.snapshot);
+        instances.set(m.instance, inst);
+        reply({ id: m.id, counters: inst.stats() });
+      } catch (e) {
+        reply({ id: m.id, error: toWire(e, m.instance) });
+      }
+      return;
+    }
+    case 'drop':
+      drop(m.instance);
+      return;
+    case 'ping':
+      reply({ id: m.id, counters: { calls: instances.size, cpuUsed: 0, memoryBytes: process.memoryUsage().rss } });
+      return;
+  }
+}
+
+function load(m: LoadApp): void {
+  const log = (instance: string | null) => (level: 'debug' | 'info' | 'warn' | 'error', message: string) =>
+    outbox.push({ t: 'log', release: m.release, instance, level, message });
+  let kv = new Map();
+  if (m.kvPath) {
+    let store = kvStores.get(m.kvPath);
+    if (!store) kvStores.set(m.kvPath, (store = new AppKvStore(m.kvPath)));
+    kv = store.namespaces(m.manifest.name, m.manifest.capabilities.kv);
+  }
+  apps.set(m.release, new WasmApp(m.manifest, m.prepared, { files: memoryFileSource(new Map(m.files)), kv, log: log(null) }));
+}
+
+function call(m: CallInstance): { response: Reply['response']; counters: InstanceCounters } {
+  const app = appFor(m.release);
+  if (m.instance === null) {
+    const fresh = app.spawn();
+    const response = fresh.call(m.request);
+    fresh.dispose();
+    return { response, counters: fresh.stats() };
+  }
+  let inst = instances.get(m.instance);
+  if (!inst) {
+    inst = m.restore ? app.restore(m.restore) : app.spawn();
+    instances.set(m.instance, inst);
+  }
+  try {
+    const response = inst.call(m.request);
+    return { response, counters: inst.stats() };
+  } finally {
+    if (inst.state === 'dead') instances.delete(m.instance);
+  }
+}
+
+function drop(instance: string): void {
+  instances.get(instance)?.dispose();
+  instances.delete(instance);
+}
+
+function appFor(release: string): WasmApp {
+  const app = apps.get(release);
+  if (!app) throw Object.assign(new Error(`scheduler ${schedulerIndex} has not loaded release ${release}`), { wire: 'no_such_release' as const });
+  return app;
+}
+
+function noInstance(instance: string): WireError {
+  return { code: 'no_such_instance', message: `scheduler ${schedulerIndex} holds no instance ${instance}`, hint: 'it may have hibernated, moved or ended: list instances with flick ps', httpStatus: 503, fatal: true };
+}
+
+function toWire(e: unknown, instance: string | null): WireError {
+  if (e instanceof SandboxError) {
+    return { code: e.code, message: e.message, hint: e.hint, httpStatus: e.httpStatus, fatal: e.fatal };
+  }
+  const wire = (e as { wire?: 'no_such_release' }).wire;
+  if (wire) return { code: wire, message: (e as Error).message, hint: 'the node loads a release on every scheduler before routing to it; this is a bug', httpStatus: 503, fatal: false };
+  if (instance) instances.delete(instance);
+  return { code: 'trap', message: `scheduler error: ${(e as Error)?.message ?? String(e)}`, hint: 'this is a bug in flick: please report it with the node logs', httpStatus: 500, fatal: true };
+}
