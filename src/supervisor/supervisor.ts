@@ -89,6 +89,8 @@ export class Supervisor<Args extends unknown[] = []> implements ChildHandle {
   private readonly template: ResolvedChildSpec<Args> | undefined;
   private readonly dynamic = new Set<ChildRecord>();
   private readonly mailbox: MailboxEvent[] = [];
+  /** The event being handled; a call in progress is answered `noproc` if the supervisor dies meanwhile. */
+  private current: MailboxEvent | undefined;
   private draining = false;
   private lifecycle: Lifecycle = 'running';
   private exitReason: ExitReason | undefined;
@@ -101,7 +103,12 @@ export class Supervisor<Args extends unknown[] = []> implements ChildHandle {
   ): Promise<Supervisor<Args>> {
     const supervisor = new Supervisor<Args>(spec, options);
     const staticChildren = spec.strategy === 'simple_one_for_one' ? [] : resolveStaticChildren(spec.children);
-    await supervisor.call(() => supervisor.init(staticChildren));
+    try {
+      await supervisor.call(() => supervisor.init(staticChildren));
+    } catch (error) {
+      supervisor.die('shutdown');
+      throw error;
+    }
     return supervisor;
   }
 
@@ -257,14 +264,18 @@ export class Supervisor<Args extends unknown[] = []> implements ChildHandle {
     try {
       for (let event = this.mailbox.shift(); event && this.lifecycle !== 'dead'; event = this.mailbox.shift()) {
         try {
+          this.current = event;
           await this.handle(event);
         } catch (error) {
           // Calls report their own errors; anything else escaping is a fault in the supervisor
-          // itself, which ends it like a crashing OTP supervisor (children still stopped in order).
-          if (this.lifecycle === 'running') await this.terminateSelf({ error });
+          // itself, which ends it like a crashing OTP supervisor: children are still stopped in
+          // order, and if stopping them faults too, it ends anyway with the first fault.
+          if (this.lifecycle === 'running') await this.terminateSelf({ error }).catch(() => undefined);
+          this.die({ error });
         }
       }
     } finally {
+      this.current = undefined;
       this.draining = false;
     }
   }
@@ -295,7 +306,6 @@ export class Supervisor<Args extends unknown[] = []> implements ChildHandle {
       } catch (error) {
         this.report({ kind: 'start_error', supervisor: this.id, childId: record.id, error });
         await this.terminateStaticChildren();
-        this.die('shutdown');
         throw new SupervisorError('failed_to_start_child', `child ${record.id} failed to start`, {
           childId: record.id,
           cause: error,
@@ -491,7 +501,8 @@ export class Supervisor<Args extends unknown[] = []> implements ChildHandle {
     if (this.exitReason !== undefined) return;
     this.lifecycle = 'dead';
     this.exitReason = reason;
-    for (const event of this.mailbox.splice(0)) if (event.kind === 'call') event.refuse(this.gone());
+    const unanswered = this.current ? [this.current, ...this.mailbox.splice(0)] : this.mailbox.splice(0);
+    for (const event of unanswered) if (event.kind === 'call') event.refuse(this.gone());
     for (const listener of this.exitListeners.splice(0)) listener(reason);
   }
 

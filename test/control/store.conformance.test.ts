@@ -11,8 +11,9 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { openEmbeddedStore } from '../../src/control/store/embedded/embedded-store.js';
 import { isStoreError, type StoreErrorCode } from '../../src/control/store/errors.js';
 import { openEtcdStore } from '../../src/control/store/etcd/etcd-store.js';
-import type { Store, Watch, WatchEvent } from '../../src/control/store/store.js';
+import type { Store, WatchEvent } from '../../src/control/store/store.js';
 import { startEtcd, type EtcdServer } from '../support/etcd.js';
+import { assertQuiet, take, within } from './watch-events.js';
 
 interface Backend {
   name: string;
@@ -70,34 +71,6 @@ function etcdBackend(): Backend {
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The next `n` events, or a failure after `timeoutMs` (a broken watch must not hang the suite). */
-async function take(watch: Watch, n: number, timeoutMs = 5_000): Promise<WatchEvent[]> {
-  const iterator = watch[Symbol.asyncIterator]();
-  const events: WatchEvent[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (events.length < n) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`got ${events.length} of ${n} events in ${timeoutMs} ms`)), deadline - Date.now());
-    });
-    try {
-      const next = await Promise.race([iterator.next(), timeout]);
-      if (next.done) throw new Error(`watch ended after ${events.length} of ${n} events`);
-      events.push(next.value);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  return events;
-}
-
-/** Asserts that nothing more arrives for a while. */
-async function assertQuiet(watch: Watch, ms = 300): Promise<void> {
-  const next = watch[Symbol.asyncIterator]().next();
-  const winner = await Promise.race([next.then((r) => r), sleep(ms).then(() => 'quiet' as const)]);
-  assert.equal(winner, 'quiet', `unexpected event ${JSON.stringify(winner)}`);
-}
 
 async function rejectsWith(code: StoreErrorCode, action: () => Promise<unknown>): Promise<void> {
   await assert.rejects(action, (e: unknown) => {
@@ -395,7 +368,7 @@ for (const backend of [embeddedBackend(), etcdBackend()]) {
         return 'ended';
       })();
       await store.close();
-      assert.equal(await Promise.race([ended, sleep(2_000).then(() => 'still open')]), 'ended');
+      assert.equal(await within(ended, 2_000, 'the watch did not end when the store closed'), 'ended');
       await rejectsWith('closed', () => store.get(`${ns}k`));
       await rejectsWith('closed', () => store.put(`${ns}k`, bytes('x')));
       await rejectsWith('closed', () => store.watch(ns));

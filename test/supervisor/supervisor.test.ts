@@ -296,6 +296,26 @@ describe('shutdown', () => {
     assert.deepEqual(world.signals, ['a#1 <- killed', 'h#1 <- killed']);
     await rejectsWith(sup.countChildren(), 'noproc');
   });
+
+  it('a child whose (asynchronous) start completes after its supervisor was killed is ended with killed', async () => {
+    const { world, options } = setup();
+    let finishStart!: () => void;
+    const startGate = new Promise<void>((resolve) => (finishStart = resolve));
+    const sup = await Supervisor.start({ strategy: 'one_for_one', children: [] }, options);
+    const starting = sup.startChild({
+      id: 'late',
+      start: async () => {
+        await startGate;
+        return world.spec('late').start();
+      },
+    });
+    await settle();
+    sup.exit('kill', 'test');
+    finishStart();
+    await rejectsWith(starting, 'noproc');
+    assert.deepEqual(world.signals, ['late#1 <- killed']);
+    assert.equal(world.child('late').alive, false);
+  });
 });
 
 describe('start failures', () => {

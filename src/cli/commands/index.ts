@@ -4,9 +4,11 @@ import { register as up } from './up.js';
 import { register as build } from './build.js';
 import { register as inspect } from './inspect.js';
 import { register as run } from './run.js';
+import { register as deploy } from './deploy.js';
+import { register as instances } from './instances.js';
 import { register as doctor } from './doctor.js';
 import { register as bench } from './bench.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [up, build, inspect, run, doctor, bench];
+export const commands: RegisterCommand[] = [up, build, inspect, run, deploy, instances, doctor, bench];

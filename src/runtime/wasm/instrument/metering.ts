@@ -6,14 +6,20 @@
  * Placement: every path that can run forever goes around a loop or through a call, so charging at
  * each function entry and each loop header is enough. Each such point is charged the static cost
  * of its region: the instructions of the function body (or loop body) outside nested loops, each
- * counting 1 (blocks, loops and nops emit no code and count 0). Both arms of an `if` are counted,
- * so the charge is an upper bound of the instructions the region can run before it reaches
- * another charge point; calls are paid by the callee's entry charge.
+ * counting 1 (blocks, loops and nops emit no code and count 0). Both arms of an `if` count, so the
+ * charge bounds the instructions the region runs before it reaches another charge point; calls
+ * are paid by the callee's entry charge.
  *
- * A charge is `fuel -= cost; if (fuel < 0) unreachable`, inline: no call, no import, a load, a
- * subtract, a store, a compare and a predicted branch. The trap leaves the counter negative, which
- * no other trap can (a check fires as soon as it goes below zero), so the host tells an
- * out-of-fuel trap from any other by reading the counter: negative means out of fuel.
+ * A charge is `f = fuel - cost; fuel = f; if (f < 0) unreachable`, inline (no call, no import).
+ * The trap leaves the counter negative, which no other trap can (a check fires as soon as it goes
+ * below zero), so the host tells an out-of-fuel trap from any other by reading the counter.
+ *
+ * Speed: in a loop, reading the global back every iteration chains each iteration's load to the
+ * previous store (store-to-load forwarding latency), which dominated tight loops. Inside a loop
+ * nest without calls nothing but the nest itself changes the counter, so there it is kept in a
+ * local `f`, loaded once on entering the nest; the global is still written at every charge, so it
+ * is exact at every point and whatever way the nest is left (branch, return, trap, throw).
+ * Loops with calls, and function entries, read the global (a callee has changed it).
  */
 import binaryen from 'binaryen';
 import { pushChildren } from './expressions.js';
@@ -22,13 +28,30 @@ type ExpressionRef = binaryen.ExpressionRef;
 
 /** Kinds that emit no machine code: they cost nothing. */
 const FREE_KINDS: ReadonlySet<number> = new Set([binaryen.BlockId, binaryen.LoopId, binaryen.NopId]);
+/** Kinds after which the fuel counter may have changed behind the function's back. */
+const CALL_KINDS: ReadonlySet<number> = new Set([binaryen.CallId, binaryen.CallIndirectId]);
 
+/** binaryen.js has these, its typings do not. */
 interface LoopAccessors {
+  getName(loop: ExpressionRef): string | null;
+  setName(loop: ExpressionRef, name: string): void;
   getBody(loop: ExpressionRef): ExpressionRef;
   setBody(loop: ExpressionRef, body: ExpressionRef): void;
 }
-/** binaryen.js has these, its typings do not. */
 const Loop = (binaryen as unknown as { Loop: LoopAccessors }).Loop;
+/** The C API's BinaryenFunctionAddVar, exported by binaryen.js but not wrapped: returns the new local's index. */
+const addVar = (binaryen as unknown as { _BinaryenFunctionAddVar: (func: binaryen.FunctionRef, type: binaryen.Type) => number })._BinaryenFunctionAddVar;
+if (typeof addVar !== 'function') throw new Error('binaryen.js does not export _BinaryenFunctionAddVar');
+
+/** A function body or a loop body: charged once per entry (per iteration, for a loop). */
+interface Region {
+  /** The loop, or null for the function body. */
+  loop: ExpressionRef | null;
+  parent: Region | null;
+  cost: number;
+  /** A call anywhere inside, nested loops included. */
+  hasCall: boolean;
+}
 
 /** Adds the fuel counter global (initially 0: the host sets it before every call). */
 export function addFuelGlobal(module: binaryen.Module, internalName: string): void {
@@ -37,47 +60,91 @@ export function addFuelGlobal(module: binaryen.Module, internalName: string): vo
 
 /** Charges fuel at the entry of every defined function and at every loop header. */
 export function meterFunctions(module: binaryen.Module, fuelGlobal: string): void {
+  let labels = 0;
+  const freshLabel = (): string => `__flick_nest${labels++}`;
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const func = module.getFunctionByIndex(i);
     const body = binaryen.Function.getBody(func);
     if (!body) continue; // an import
-    const loops: ExpressionRef[] = [];
-    binaryen.Function.setBody(func, charged(module, fuelGlobal, body, loops));
-    // Iterative, not recursive: a hostile module may nest loops arbitrarily deep.
-    for (let loop = loops.pop(); loop !== undefined; loop = loops.pop()) {
-      Loop.setBody(loop, charged(module, fuelGlobal, Loop.getBody(loop), loops));
+    const charge = new Charger(module, fuelGlobal, addVar(func, binaryen.i64));
+    for (const region of regionsOf(body)) {
+      if (region.loop === null) {
+        if (region.cost > 0) binaryen.Function.setBody(func, charge.before(body, region.cost, 'global'));
+        continue;
+      }
+      const loop = region.loop;
+      const loopBody = Loop.getBody(loop);
+      const cachedInLocal = !region.hasCall;
+      const charged = region.cost > 0 ? charge.before(loopBody, region.cost, cachedInLocal ? 'local' : 'global') : loopBody;
+      const nestEntry = cachedInLocal && (region.parent === null || region.parent.loop === null || region.parent.hasCall);
+      if (!nestEntry) {
+        Loop.setBody(loop, charged);
+        continue;
+      }
+      // Entering a call-free nest: load the counter into the local once. The original loop node
+      // keeps its place in the tree but gets a label nothing targets, so it runs its body once,
+      // like a block: the load, then a new loop, under the original label, that takes the
+      // back-edges.
+      const label = Loop.getName(loop);
+      Loop.setName(loop, freshLabel());
+      Loop.setBody(loop, module.block(null, [charge.loadLocal(), module.loop(label, charged)], binaryen.getExpressionType(charged)));
     }
   }
 }
 
-/** `region` preceded by its charge; the loops found inside it (not yet charged) go to `loops`. */
-function charged(module: binaryen.Module, fuelGlobal: string, region: ExpressionRef, loops: ExpressionRef[]): ExpressionRef {
-  const cost = regionCost(region, loops);
-  if (cost === 0) return region; // nothing here can run more than once without passing another charge
-  const fuel = (): ExpressionRef => module.global.get(fuelGlobal, binaryen.i64);
-  return module.block(
-    null,
-    [
-      module.global.set(fuelGlobal, module.i64.sub(fuel(), module.i64.const(BigInt(cost)))),
-      module.if(module.i64.lt_s(fuel(), module.i64.const(0n)), module.unreachable()),
-      region,
-    ],
-    binaryen.getExpressionType(region),
-  );
+/** Builds charge code for one function. */
+class Charger {
+  constructor(
+    private readonly module: binaryen.Module,
+    private readonly fuelGlobal: string,
+    private readonly local: number,
+  ) {}
+
+  /** `code`, preceded by a charge of `cost` taken from the global, or from the local mirroring it. */
+  before(code: ExpressionRef, cost: number, source: 'global' | 'local'): ExpressionRef {
+    const m = this.module;
+    const current = source === 'global' ? m.global.get(this.fuelGlobal, binaryen.i64) : m.local.get(this.local, binaryen.i64);
+    return m.block(
+      null,
+      [
+        m.global.set(this.fuelGlobal, m.local.tee(this.local, m.i64.sub(current, m.i64.const(BigInt(cost))), binaryen.i64)),
+        m.if(m.i64.lt_s(m.local.get(this.local, binaryen.i64), m.i64.const(0n)), m.unreachable()),
+        code,
+      ],
+      binaryen.getExpressionType(code),
+    );
+  }
+
+  loadLocal(): ExpressionRef {
+    return this.module.local.set(this.local, this.module.global.get(this.fuelGlobal, binaryen.i64));
+  }
 }
 
-/** Instructions in `region` outside nested loops; the nested loops are appended to `loops`. */
-function regionCost(region: ExpressionRef, loops: ExpressionRef[]): number {
-  let cost = 0;
-  const pending = [region];
-  for (let expr = pending.pop(); expr !== undefined; expr = pending.pop()) {
-    const id = binaryen.getExpressionId(expr);
-    if (id === binaryen.LoopId) {
-      loops.push(expr);
-      continue;
+/**
+ * The function body's region and one per loop, parents before children, with costs and call
+ * flags. Iterative, not recursive: a hostile module may nest loops arbitrarily deep.
+ */
+function regionsOf(body: ExpressionRef): Region[] {
+  const regions: Region[] = [];
+  const pending: Array<{ root: ExpressionRef; region: Region }> = [{ root: body, region: { loop: null, parent: null, cost: 0, hasCall: false } }];
+  for (let i = 0; i < pending.length; i++) {
+    const { root, region } = pending[i];
+    regions.push(region);
+    const exprs = [root];
+    for (let expr = exprs.pop(); expr !== undefined; expr = exprs.pop()) {
+      const id = binaryen.getExpressionId(expr);
+      if (id === binaryen.LoopId) {
+        pending.push({ root: Loop.getBody(expr), region: { loop: expr, parent: region, cost: 0, hasCall: false } });
+        continue;
+      }
+      if (!FREE_KINDS.has(id)) region.cost++;
+      if (CALL_KINDS.has(id)) region.hasCall = true;
+      pushChildren(expr, exprs);
     }
-    if (!FREE_KINDS.has(id)) cost++;
-    pushChildren(expr, pending);
   }
-  return cost;
+  // Children come after their parents: walking backwards settles every loop before its parent.
+  for (let i = regions.length - 1; i > 0; i--) {
+    if (regions[i].hasCall) regions[i].parent!.hasCall = true;
+  }
+  return regions;
 }

@@ -1,0 +1,36 @@
+/** `flick ps` lists instances; `flick migrate` moves one to another scheduler. */
+import type { Command } from 'commander';
+import type { InstanceView } from '../../node/instance-table.js';
+import { ApiClient, withServer, type ServerOptions } from '../client.js';
+import { CliError } from '../errors.js';
+
+export function register(program: Command): void {
+  withServer(program.command('ps'))
+    .option('--json', 'print the instances as JSON')
+    .option('--app <name>', 'only this app\'s instances')
+    .description('list instances: app, release, key, state, scheduler, memory, requests, restarts')
+    .addHelpText('after', '\nExample:\n  $ npx flick ps --app counter\n')
+    .action(async (opts: ServerOptions & { json?: boolean; app?: string }) => {
+      let list = await new ApiClient(opts).json<InstanceView[]>('GET', '/instances');
+      if (opts.app) list = list.filter((i) => i.app === opts.app);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      const rows = [['INSTANCE', 'APP', 'RELEASE', 'KEY', 'STATE', 'SCHED', 'MEMORY', 'REQUESTS', 'RESTARTS']];
+      for (const i of list) rows.push([i.id, i.app, i.release, i.key || '-', i.state, String(i.scheduler), `${Math.round(i.memory / 1024)} KiB`, String(i.requests), String(i.restarts)]);
+      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+      for (const r of rows) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c])).join('  ')}\n`);
+    });
+
+  withServer(program.command('migrate'))
+    .argument('<instance>', 'instance id (see flick ps)')
+    .requiredOption('--to <target>', 'scheduler number on this node')
+    .option('--json', 'print the result as JSON')
+    .description('move a live instance to another scheduler; requests meanwhile are held, not dropped')
+    .addHelpText('after', '\nExample:\n  $ npx flick migrate counter-1 --to 1\n')
+    .action(async (instance: string, opts: ServerOptions & { to: string; json?: boolean }) => {
+      const to = Number(opts.to);
+      if (!Number.isInteger(to) || to < 0) throw new CliError(`--to ${opts.to} is not a scheduler number`, 'schedulers are numbered from 0 (see flick ps)', 2);
+      const r = await new ApiClient(opts).json<{ pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to });
+      if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else process.stdout.write(`moved ${instance} to scheduler ${to} (paused ${r.pauseMs.toFixed(2)} ms)\n`);
+    });
+}

@@ -1,0 +1,14 @@
+/** How deployments look in a terminal. */
+import type { DeploymentRecord, PhaseRecord } from '../../control/registry.js';
+
+const MARK: Record<PhaseRecord['status'], string> = { ok: '✓', failed: '✗', skipped: '-', running: '…' };
+
+export function printPhase(p: PhaseRecord): void {
+  process.stdout.write(`  ${MARK[p.status]} ${p.name.padEnd(10)} ${String(p.ms.toFixed(1)).padStart(8)} ms  ${p.detail ?? ''}\n`);
+}
+
+export function printDeployment(d: DeploymentRecord): void {
+  const from = d.from === null ? 'nothing' : `release ${d.from}`;
+  process.stdout.write(`${d.id}  ${d.kind} ${from} → release ${d.to}  ${d.status}  ${d.startedAt}${d.reason ? `\n  reason: ${d.reason}` : ''}\n`);
+  for (const p of d.phases) printPhase(p);
+}
