@@ -30,6 +30,7 @@ interface RunSpec {
 
 let fixtures: { wasm(name: string): string; native(name: string): string };
 let tree: string;
+const tmpDirs: string[] = [];
 const treeFiles = new Map<string, Uint8Array>([
   ['a.txt', Buffer.from('hello, file tree\n')],
   ['sub/b.txt', Buffer.from('second file')],
@@ -37,16 +38,30 @@ const treeFiles = new Map<string, Uint8Array>([
   ['z.md', Buffer.from('# last\n')],
 ]);
 
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flick-wasi-'));
+  tmpDirs.push(dir);
+  return dir;
+}
+
+/** The files of `treeFiles` in a fresh host directory. */
+function hostTree(): string {
+  const dir = tempDir();
+  for (const [path, bytes] of treeFiles) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), bytes);
+  }
+  return dir;
+}
+
 before(() => {
   fixtures = buildCFixtures();
-  tree = mkdtempSync(join(tmpdir(), 'flick-wasi-'));
-  for (const [path, bytes] of treeFiles) {
-    mkdirSync(join(tree, path, '..'), { recursive: true });
-    writeFileSync(join(tree, path), bytes);
-  }
+  tree = hostTree();
 });
 
-after(() => rmSync(tree, { recursive: true, force: true }));
+after(() => {
+  for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function runNative(name: string, spec: RunSpec, cwdArgs: string[] = []): Outcome {
   const r = spawnSync(fixtures.native(name), [...cwdArgs, ...(spec.args ?? [])], {
@@ -126,12 +141,14 @@ describe('a C program built for wasm32-wasi behaves as its native build', () => 
 
 describe('read-only mounts', () => {
   let probe: WasiCommand;
+  let linked: string;
   before(async () => {
-    const outside = mkdtempSync(join(tmpdir(), 'flick-outside-'));
+    const outside = tempDir();
     writeFileSync(join(outside, 'secret'), 'not for guests');
-    symlinkSync(outside, join(tree, 'escape'));
-    symlinkSync(join(tree, 'sub', 'b.txt'), join(tree, 'inside-link'));
-    probe = await command('open_probe', { files: new Map([['tree', new HostDirectory(tree)]]) });
+    linked = hostTree();
+    symlinkSync(outside, join(linked, 'escape'));
+    symlinkSync(join(linked, 'sub', 'b.txt'), join(linked, 'inside-link'));
+    probe = await command('open_probe', { files: new Map([['tree', new HostDirectory(linked)]]) });
   });
 
   function probeOutput(...paths: string[]): string {
@@ -152,7 +169,7 @@ describe('read-only mounts', () => {
       ['r:/data/../etc/passwd: ENOTCAPABLE', 'r:/data/sub/../../x: ENOTCAPABLE', 'r:/data/escape/secret: ENOENT', 'd:/data/escape: ENOENT',
         'r:/data/inside-link: ok', '  read 11 bytes', '  write: EBADF', 'r:/data/sub/../a.txt: ok', '  read 17 bytes', '  write: EBADF', ''].join('\n'),
     );
-    const host = new HostDirectory(tree);
+    const host = new HostDirectory(linked);
     assert.equal(host.stat('escape'), null);
     assert.deepEqual(host.list('')?.map((e) => e.name), ['a.txt', 'inside-link', 'sub', 'z.md']);
   });
@@ -215,6 +232,7 @@ describe('WASI state is plain data', () => {
 
   it('a finished run leaves a state that structuredClone copies exactly', async () => {
     const r = runWasm(await command('process_io'), 'process_io', { args: ['--exit', '4'], stdin: Buffer.from('abc') });
+    assert.ok(!Buffer.isBuffer(r.wasi.stdin.bytes), 'state holds a plain Uint8Array');
     assert.equal(r.wasi.exitCode, 4);
     assert.equal(r.wasi.stdin.offset, 3);
     assert.deepEqual(structuredClone(r.wasi), r.wasi);
@@ -243,19 +261,30 @@ describe('linking', () => {
 });
 
 describe('flick run', () => {
+  // Only the run command is registered, so this test does not depend on the rest of the CLI.
+  function flickRun(args: string[], input: string) {
+    const entry = [
+      `import { Command } from 'commander';`,
+      `import { register } from './src/cli/commands/run.ts';`,
+      `const program = new Command('flick');`,
+      `register(program);`,
+      `await program.parseAsync(process.argv.slice(1), { from: 'user' });`,
+    ].join('\n');
+    return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, 'run', ...args], { input, cwd: process.cwd() });
+  }
+
   it('passes stdio through and exits with the module\'s code', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flick-run-'));
-    const entry = join(dir, 'flick.mts');
-    writeFileSync(entry, `import { main } from ${JSON.stringify(join(process.cwd(), 'src/cli/main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
     const args = ['--exit', '9', 'x y'];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', entry, 'run', fixtures.wasm('process_io'), '--env', 'GREETING=from cli', '--', ...args], {
-      input: 'typed in\n',
-      env: { ...process.env, FLICK_TEST: '1' },
-    });
-    rmSync(dir, { recursive: true, force: true });
+    const r = flickRun([fixtures.wasm('process_io'), '--env', 'GREETING=from cli', '--', ...args], 'typed in\n');
     const native = runNative('process_io', { args, env: [['GREETING', 'from cli']], stdin: Buffer.from('typed in\n') });
     assert.equal(r.stderr.toString(), '');
     assert.equal(r.stdout.toString('latin1'), native.stdout.replace('argv[0]=process_io', 'argv[0]=process_io.wasm'));
     assert.equal(r.status, 9);
+  });
+
+  it('mounts a host directory read-only under the guest name', () => {
+    const r = flickRun([fixtures.wasm('list_dir'), '--dir', `${tree}::/data`, '--', '/data', 'a.txt'], '');
+    assert.equal(r.stdout.toString('latin1'), runNative('list_dir', { args: [tree, 'a.txt'] }).stdout);
+    assert.equal(r.status, 0);
   });
 });

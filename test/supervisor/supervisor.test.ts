@@ -297,6 +297,18 @@ describe('shutdown', () => {
     await rejectsWith(sup.countChildren(), 'noproc');
   });
 
+  it('a call in progress when the supervisor is killed is answered noproc', async () => {
+    const { world, options } = setup();
+    const sup = await Supervisor.start(
+      { strategy: 'one_for_one', children: [world.spec('i', { shutdown: 'infinity', onShutdown: 'hang' })] },
+      options,
+    );
+    const terminating = sup.terminateChild('i');
+    await settle();
+    sup.exit('kill', 'test');
+    await rejectsWith(terminating, 'noproc');
+  });
+
   it('a child whose (asynchronous) start completes after its supervisor was killed is ended with killed', async () => {
     const { world, options } = setup();
     let finishStart!: () => void;

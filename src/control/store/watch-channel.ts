@@ -17,10 +17,6 @@ export class WatchChannel implements Watch {
   /** `release` frees the backend's side (cancels the etcd watcher, unsubscribes from commits). */
   constructor(private readonly release: () => Promise<void>) {}
 
-  get closed(): boolean {
-    return this.ended;
-  }
-
   push(events: readonly WatchEvent[]): void {
     if (this.ended || this.failure) return;
     this.queue.push(...events);

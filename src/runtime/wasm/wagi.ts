@@ -110,8 +110,9 @@ export function parseCgiResponse(output: Uint8Array): GuestResponse {
   if (status === null && !hasContentType && !hasLocation) {
     throw badResponse('the headers have none of Content-Type, Location or Status');
   }
-  // RFC 3875 §6.2.3: a Location without a Status is a redirect.
-  return { status: status ?? (hasLocation ? 302 : 200), headers, body: output.slice(pos) };
+  // RFC 3875 §6.2.3: a Location without a Status is a redirect. The body is copied into a plain
+  // Uint8Array (not a Buffer) so the response stays structured-cloneable plain data.
+  return { status: status ?? (hasLocation ? 302 : 200), headers, body: new Uint8Array(output.subarray(pos)) };
 }
 
 function parseStatus(value: string): number {

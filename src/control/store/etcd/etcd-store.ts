@@ -134,7 +134,13 @@ class EtcdStore implements Store {
     checkFromRevision(options?.fromRevision);
     const startRevision = options?.fromRevision ?? (await this.revision()) + 1;
     const range = prefixRange(prefix);
-    const watcher = this.client.watch().inRange({ start: range.key, end: range.range_end }).startRevision(String(startRevision)).watcher();
+    // watcher() attaches without waiting for the stream (create() would wait, unbounded, while
+    // etcd is down); the explicit start revision makes the moment of connection irrelevant.
+    const watcher = this.client
+      .watch()
+      .inRange({ start: range.key, end: range.range_end })
+      .startRevision(String(startRevision))
+      .watcher();
     const channel = new WatchChannel(async () => {
       this.watches.delete(channel);
       await watcher.cancel().catch(() => undefined);

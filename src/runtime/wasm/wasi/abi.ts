@@ -5,9 +5,6 @@
 
 export const Errno = {
   SUCCESS: 0,
-  TOOBIG: 1,
-  ACCES: 2,
-  AGAIN: 6,
   BADF: 8,
   EXIST: 20,
   FAULT: 21,
@@ -16,13 +13,9 @@ export const Errno = {
   ISDIR: 31,
   NAMETOOLONG: 37,
   NOENT: 44,
-  NOSYS: 52,
   NOTDIR: 54,
-  NOTEMPTY: 55,
   NOTSOCK: 57,
-  NOTSUP: 58,
   OVERFLOW: 61,
-  PERM: 63,
   ROFS: 69,
   SPIPE: 70,
   NOTCAPABLE: 76,
@@ -85,6 +78,11 @@ export const Rights = {
 
 export const ALL_RIGHTS = (1 << 30) - 1;
 
+/** Rights arrive as an i64 (a BigInt in JS); only the 30 defined bits mean anything. */
+export function rightsFromI64(value: bigint): number {
+  return Number(BigInt.asUintN(64, value) & BigInt(ALL_RIGHTS));
+}
+
 /** What a read-only regular file can do. */
 export const FILE_RIGHTS =
   Rights.FD_READ | Rights.FD_SEEK | Rights.FD_TELL | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_ADVISE |
@@ -97,10 +95,6 @@ export const DIRECTORY_RIGHTS =
 
 /** Rights whose request means the guest wants to change a file (refused with EROFS). */
 export const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE | Rights.FD_DATASYNC;
-
-/** Streams (stdio): readable or writable, not seekable. */
-export const STREAM_RIGHTS =
-  Rights.FD_READ | Rights.FD_WRITE | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_FILESTAT_GET | Rights.POLL_FD_READWRITE;
 
 /** Struct sizes and field offsets (bytes). */
 export const Layout = {

@@ -3,14 +3,11 @@
  * re-read from their tree on every call (an fd is only tree + path + offset, see state.ts).
  */
 import type { InstanceContext } from '../host-context.js';
-import { Errno, Filetype, Layout, PREOPENTYPE_DIR, Rights, Whence } from './abi.js';
+import { Errno, Filetype, Layout, PREOPENTYPE_DIR, Rights, rightsFromI64, Whence } from './abi.js';
 import { parentPath } from './tree-paths.js';
 import { filetypeOf } from './guest-memory.js';
 import type { CallScope } from './scope.js';
 import type { FdEntry, FileFd, StdioFd } from './state.js';
-
-/** Rights travel as i64 (a BigInt in JS); only the 30 defined bits mean anything. */
-const RIGHTS_MASK = 0x3fffffffn;
 
 /** Scratch for one dirent header: fd_readdir may have to cut an entry at the end of the guest's buffer. */
 const direntHeader = new Uint8Array(Layout.DIRENT_SIZE);
@@ -200,12 +197,12 @@ export function fdCalls(scope: CallScope): Record<string, Function> {
     fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint): number {
       const entry = scope.fd(scope.enter(), fd);
       if (entry === null) return Errno.BADF;
-      const rights = Number(BigInt.asUintN(64, base) & RIGHTS_MASK);
+      const rights = rightsFromI64(base);
       // Rights can only shrink: a guest that drops a right cannot take it back.
       if ((rights & ~entry.rights) !== 0) return Errno.NOTCAPABLE;
       entry.rights = rights;
       if (entry.kind === 'directory') {
-        const inherited = Number(BigInt.asUintN(64, inheriting) & RIGHTS_MASK);
+        const inherited = rightsFromI64(inheriting);
         if ((inherited & ~entry.inheriting) !== 0) return Errno.NOTCAPABLE;
         entry.inheriting = inherited;
       }

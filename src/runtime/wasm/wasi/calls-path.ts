@@ -3,14 +3,12 @@
  * anything that would create or change a file answers EROFS, as on a read-only mount natively.
  */
 import type { InstanceContext } from '../host-context.js';
-import { DIRECTORY_RIGHTS, Errno, FILE_RIGHTS, Fdflags, Layout, Oflags, Rights, WRITE_RIGHTS } from './abi.js';
+import { DIRECTORY_RIGHTS, Errno, FILE_RIGHTS, Fdflags, Layout, Oflags, Rights, rightsFromI64, WRITE_RIGHTS } from './abi.js';
 import type { FileSource, FileStat } from './files.js';
 import { resolveGuestPath } from './tree-paths.js';
 import { filetypeOf } from './guest-memory.js';
 import type { CallScope } from './scope.js';
 import type { DirectoryFd, FdEntry } from './state.js';
-
-const RIGHTS_MASK = 0x3fffffffn;
 
 interface ResolvedPath {
   dir: DirectoryFd;
@@ -76,8 +74,8 @@ export function pathCalls(scope: CallScope): Record<string, Function> {
       fdOut >>>= 0;
       if (!mem.has(fdOut, 4)) return Errno.FAULT;
       const { dir, stat } = found;
-      const base = Number(BigInt.asUintN(64, rightsBase) & RIGHTS_MASK);
-      const inheriting = Number(BigInt.asUintN(64, rightsInheriting) & RIGHTS_MASK);
+      const base = rightsFromI64(rightsBase);
+      const inheriting = rightsFromI64(rightsInheriting);
       const wantsWrite = (base & WRITE_RIGHTS) !== 0 || (oflags & (Oflags.CREAT | Oflags.TRUNC)) !== 0 || (fdflags & Fdflags.APPEND) !== 0;
       if (stat === null) return oflags & Oflags.CREAT ? Errno.ROFS : Errno.NOENT;
       if (oflags & Oflags.CREAT && oflags & Oflags.EXCL) return Errno.EXIST;

@@ -114,7 +114,8 @@ export function newWasiState(opts: WasiStateOptions): WasiState {
   return {
     args: [...opts.args],
     env: opts.env.map(([k, v]) => `${k}=${v}`),
-    stdin: { bytes: opts.stdin ?? null, offset: 0 },
+    // A plain Uint8Array view (not a Buffer subclass), so a clone of the state equals the state.
+    stdin: { bytes: opts.stdin ? new Uint8Array(opts.stdin.buffer, opts.stdin.byteOffset, opts.stdin.length) : null, offset: 0 },
     fds,
     exitCode: null,
   };
