@@ -1,32 +1,44 @@
 /**
- * Overhead of fuel metering on a CPU-bound module (test/fixtures/wat/cpu-bound.wat: sieve, recursive
- * fib, hash loop), and the fuel rate that calibrates FUEL_PER_CPU_MS.
+ * Overhead of fuel metering on CPU-bound code, and the fuel rate behind FUEL_PER_CPU_MS.
  *
  *   node --disable-wasm-trap-handler --import tsx bench/metering.ts [--quick]
  *
- * Three builds of the same module, each warmed up until V8 has tiered it up, then timed in
- * interleaved rounds (so machine noise hits all alike): the original module; the rewritten one
- * without metering (memory import, exported globals: should cost nothing); the metered one.
- * Times are this process's CPU time (the dev machine's 2 cores are shared, and wall time counts
- * the time other processes hold the core). Medians over rounds. Prints one JSON object.
+ * Workloads (test/fixtures/wat/): `mix`, C compiled by clang -O2 (sorting, SHA-256, matrix
+ * multiply, backtracking, parsing): the headline figure and the calibration; and the hand-written
+ * kernels of cpu-kernels.wat, the worst cases (a 4-instruction inner loop, a call every 10
+ * instructions) and an ALU-bound loop.
+ *
+ * Each workload runs on three builds of its module: the original; the rewritten one without
+ * metering (memory import, exported globals: should cost nothing); the metered one. Every build
+ * is warmed up until V8 has tiered it up, then timed in interleaved rounds so machine noise hits
+ * all alike. Times are this process's CPU time: the dev machine's 2 cores are shared, and wall
+ * time would count the time other processes hold the core. Medians over rounds; one JSON object.
  */
 import { readFileSync } from 'node:fs';
 import wabtInit from 'wabt';
 import { FUEL_PER_CPU_MS, instrument } from '../src/runtime/wasm/instrument/index.js';
 import { emit, progress, quick, repeat, round } from './_harness.js';
 
-const FIXTURE = new URL('../test/fixtures/wat/cpu-bound.wat', import.meta.url);
-const WARMUP_CALLS = quick ? 3 : 8;
+interface Workload {
+  name: string;
+  fixture: string;
+  export: string;
+  arg: number;
+  /** Calls per timed sample, to make each sample ~5-15 ms on the dev machine. */
+  calls: number;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'mix', fixture: 'cpu-mix.wat', export: 'run', arg: 2, calls: 1 },
+  { name: 'sieve', fixture: 'cpu-kernels.wat', export: 'sieve', arg: 131072, calls: 40 },
+  { name: 'fib', fixture: 'cpu-kernels.wat', export: 'fib', arg: 30, calls: 1 },
+  { name: 'hash', fixture: 'cpu-kernels.wat', export: 'hash', arg: 4_000_000, calls: 1 },
+];
+const HEADLINE = 'mix';
+const WARMUP_SAMPLES = quick ? 3 : 8;
 const ROUNDS = quick ? 5 : 21;
 const MAX_MEMORY_PAGES = 256;
 const PLENTY_OF_FUEL = 1n << 62n;
-
-/** One call per kernel, each ~5-15 ms of plain work on the 2-core dev machine. */
-const KERNELS = [
-  { name: 'sieve', export: 'sieve', arg: 131072, repeat: 40 },
-  { name: 'fib', export: 'fib', arg: 30, repeat: 1 },
-  { name: 'hash', export: 'hash', arg: 4_000_000, repeat: 1 },
-] as const;
 
 type Kernel = (n: number) => number;
 
@@ -35,70 +47,72 @@ interface Build {
   fuel: WebAssembly.Global | null;
 }
 
+interface Sample {
+  result: number;
+  ms: number;
+  fuel: number;
+}
+
+const wabt = await wabtInit();
+
+function buildsOf(fixture: string): Record<'plain' | 'rewritten' | 'metered', Build> {
+  const wat = readFileSync(new URL(`../test/fixtures/wat/${fixture}`, import.meta.url), 'utf8');
+  const original = wabt.parseWat(fixture, wat).toBinary({}).buffer;
+  const rewrite = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: false });
+  const meter = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: true });
+  return {
+    plain: load(original, null, null),
+    rewritten: load(rewrite.bytes, rewrite.memory, null),
+    metered: load(meter.bytes, meter.memory, meter.fuelGlobal),
+  };
+}
+
 function load(bytes: Uint8Array, memory: { initial: number; maximum: number } | null, fuelGlobal: string | null): Build {
   const imports = memory ? { flick: { memory: new WebAssembly.Memory(memory) } } : {};
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
   return { exports, fuel: fuelGlobal ? (exports[fuelGlobal] as WebAssembly.Global) : null };
 }
 
-/** Runs one kernel on one build: its result, the time taken, and the fuel spent (metered builds). */
-function call(build: Build, kernel: (typeof KERNELS)[number]): { result: number; ms: number; fuel: number } {
-  const fn = build.exports[kernel.export] as Kernel;
+/** One timed sample: `calls` calls of the workload on one build, its result and fuel spent. */
+function sample(build: Build, w: Workload): Sample {
+  const fn = build.exports[w.export] as Kernel;
   if (build.fuel) build.fuel.value = PLENTY_OF_FUEL;
   let result = 0;
   const t0 = process.cpuUsage();
-  for (let i = 0; i < kernel.repeat; i++) result ^= fn(kernel.arg);
+  for (let i = 0; i < w.calls; i++) result ^= fn(w.arg);
   const cpu = process.cpuUsage(t0);
-  const ms = (cpu.user + cpu.system) / 1000;
   const fuel = build.fuel ? Number(PLENTY_OF_FUEL - (build.fuel.value as bigint)) : 0;
-  return { result, ms, fuel };
+  return { result, ms: (cpu.user + cpu.system) / 1000, fuel };
 }
 
-const wabt = await wabtInit();
-const original = wabt.parseWat('cpu-bound.wat', readFileSync(FIXTURE, 'utf8')).toBinary({}).buffer;
-const rewrite = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: false });
-const meter = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: true });
-const builds = {
-  plain: load(original, null, null),
-  rewritten: load(rewrite.bytes, rewrite.memory, null),
-  metered: load(meter.bytes, meter.memory, meter.fuelGlobal),
-};
-
-const results: Record<string, unknown> = {};
-let plainTotal = 0;
-let meteredTotal = 0;
-let fuelTotal = 0;
-for (const kernel of KERNELS) {
-  const expected = call(builds.plain, kernel).result;
-  progress(`${kernel.name}: warming up (${WARMUP_CALLS} calls per build)`);
-  for (let i = 0; i < WARMUP_CALLS; i++) for (const b of Object.values(builds)) call(b, kernel);
+const results: Record<string, Record<string, number>> = {};
+for (const w of WORKLOADS) {
+  const builds = buildsOf(w.fixture);
+  const expected = sample(builds.plain, w).result;
+  progress(`${w.name}: warming up`);
+  for (let i = 0; i < WARMUP_SAMPLES; i++) for (const b of Object.values(builds)) sample(b, w);
   let fuel = 0;
   const { median } = await repeat(ROUNDS, () => {
-    const m = call(builds.metered, kernel);
-    if (m.result !== expected) throw new Error(`metered ${kernel.name} computed a different result`);
-    fuel = m.fuel;
-    return { plain_ms: call(builds.plain, kernel).ms, rewritten_ms: call(builds.rewritten, kernel).ms, metered_ms: m.ms };
+    const metered = sample(builds.metered, w);
+    if (metered.result !== expected) throw new Error(`metered ${w.name} computed a different result`);
+    fuel = metered.fuel;
+    return { plain_ms: sample(builds.plain, w).ms, rewritten_ms: sample(builds.rewritten, w).ms, metered_ms: metered.ms };
   });
-  plainTotal += median.plain_ms;
-  meteredTotal += median.metered_ms;
-  fuelTotal += fuel;
-  results[kernel.name] = {
+  results[w.name] = {
     plain_ms: round(median.plain_ms),
     rewritten_ms: round(median.rewritten_ms),
     metered_ms: round(median.metered_ms),
     overhead_pct: round((median.metered_ms / median.plain_ms - 1) * 100, 1),
     fuel,
+    fuel_per_metered_ms: Math.round(fuel / median.metered_ms),
   };
 }
 
 emit({
   bench: 'metering',
-  workload: 'test/fixtures/wat/cpu-bound.wat',
   rounds: ROUNDS,
-  kernels: results,
-  plain_ms: round(plainTotal),
-  metered_ms: round(meteredTotal),
-  overhead_pct: round((meteredTotal / plainTotal - 1) * 100, 1),
-  fuel_per_metered_ms: Math.round(fuelTotal / meteredTotal),
+  overhead_pct: results[HEADLINE].overhead_pct,
+  fuel_per_metered_ms: results[HEADLINE].fuel_per_metered_ms,
   fuel_per_cpu_ms_constant: FUEL_PER_CPU_MS,
+  workloads: results,
 });

@@ -9,7 +9,7 @@ import type { InstanceContext, StdioSink } from './host-context.js';
 import type { WasmApp } from './app.js';
 import { applyMemory, captureMemory, memoryImageProblem, type MemoryImage } from './memory-image.js';
 import { newWasiState, WasiExit, type WasiState } from './wasi/state.js';
-import { cgiEnvironment, parseCgiResponse } from './wagi.js';
+import { cgiArguments, cgiEnvironment, parseCgiResponse } from './wagi.js';
 import { finishResponse } from './abi/flick-imports.js';
 
 export interface WasmSnapshot {
@@ -25,6 +25,8 @@ export interface WasmSnapshot {
 }
 
 const MAX_LOG_LINE = 8192;
+/** The image's read-only file tree, seen by the app at `/`. */
+const IMAGE_MOUNTS = [{ guestPath: '/' }];
 
 export class WasmInstance implements SandboxInstance<WasmSnapshot> {
   private readonly app: WasmApp;
@@ -48,7 +50,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
   }
 
   static spawn(app: WasmApp): WasmInstance {
-    const self = new WasmInstance(app, app.pool.takeCold(), newWasiState({ args: [app.manifest.name], env: [] }));
+    const self = new WasmInstance(app, app.pool.takeCold(), newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }));
     if (app.entry === 'flick_handle') {
       if (app.hasStart) self.invoke(app.layout.startExport!);
       if (app.hasInit) self.invoke('flick_init');
@@ -122,7 +124,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
 
   /** WAGI: a command module runs once per request, its environment and stdin made from the request. */
   private callWagi(request: GuestRequest): GuestResponse {
-    this.ctx.wasi = newWasiState({ args: [this.app.manifest.name], env: cgiEnvironment(request), stdin: request.body });
+    this.ctx.wasi = newWasiState({ args: cgiArguments(this.app.manifest.name, request), env: cgiEnvironment(request), stdin: request.body, mounts: IMAGE_MOUNTS });
     this.stdout = [];
     try {
       this.invoke('_start');
