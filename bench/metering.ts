@@ -68,7 +68,7 @@ function buildsOf(fixture: string): Record<'plain' | 'rewritten' | 'metered', Bu
 }
 
 function load(bytes: Uint8Array, memory: { initial: number; maximum: number } | null, fuelGlobal: string | null): Build {
-  const imports = memory ? { flick: { memory: new WebAssembly.Memory(memory) } } : {};
+  const imports: WebAssembly.Imports = memory ? { flick: { memory: new WebAssembly.Memory(memory) } } : {};
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
   return { exports, fuel: fuelGlobal ? (exports[fuelGlobal] as WebAssembly.Global) : null };
 }

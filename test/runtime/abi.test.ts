@@ -107,7 +107,7 @@ function assertSandboxError(fn: () => unknown, code: string, message: RegExp): S
   assert.ok(caught instanceof SandboxError, `expected a SandboxError, got ${String(caught)}`);
   assert.equal(caught.code, code);
   assert.match(caught.message, message);
-  assert.ok(caught.hint.length > 0);
+  assert.ok(caught.hint.length > 0, 'the error has a hint');
   return caught;
 }
 
@@ -164,15 +164,16 @@ describe('flick ABI: example apps built with the AssemblyScript SDK', () => {
     assert.equal(instance.handle({ method: 'DELETE', url: '/a' }).status, 404);
     assert.equal(data.entries.size, 1);
     assert.equal(header(instance.handle({ method: 'PATCH', url: '/a' }), 'allow'), 'GET, PUT, DELETE');
-    assert.ok(instance.logs.some(([level, m]) => level === 'info' && m === 'stored big'));
+    assert.ok(instance.logs.some(([level, m]) => level === 'info' && m === 'stored big'), 'the app logged the write');
   });
 
   it('kv refuses a namespace the manifest does not grant, and says so', () => {
     const instance = new TestApp(modules.get('kv')!, new Map([['other', new MemoryKv()]])).spawn();
     const e = assertSandboxError(() => instance.handle({ url: '/a' }), 'trap', /kv namespace "data" is not granted/);
     assert.match(e.message, /capabilities\.kv/);
-    assert.ok(instance.logs.some(([level, m]) => level === 'warn' && /"data" is not granted.*capabilities\.kv/.test(m)));
-    assert.ok(instance.logs.some(([level, m]) => level === 'error' && /aborted: kv namespace "data".* at ~lib\/flick\/kv\.ts:\d+:\d+/.test(m)));
+    assert.deepEqual(instance.logs.map(([level]) => level), ['warn', 'error']);
+    assert.match(instance.logs[0][1], /flick\.kv_get: kv namespace "data" is not granted to this app; add it to capabilities\.kv/);
+    assert.match(instance.logs[1][1], /^aborted: kv namespace "data" is not granted/);
   });
 
   it('compiles to the same bytes from another directory', async () => {
@@ -404,7 +405,7 @@ describe('flick ABI: a guest passing bad pointers', () => {
     const r = finishResponse(instance.ctx.call!);
     assert.equal(r.body.length, 10_000);
     assert.ok(instance.ctx.call!.body.length <= 3, `${instance.ctx.call!.body.length} chunks`);
-    assert.ok(r.body.every((b) => b === 'd'.charCodeAt(0)));
+    assert.ok(r.body.every((b) => b === 'd'.charCodeAt(0)), 'the body is the bytes written');
     const big = inCall();
     const times = Math.ceil(RESPONSE_LIMITS.bodyBytes / PAGE) + 1;
     assertSandboxError(() => big.invoke('write_repeat', 0, PAGE, times), 'bad_response', /body exceeds/);
@@ -415,7 +416,15 @@ describe('flick ABI: a guest passing bad pointers', () => {
     assertSandboxError(() => instance.invoke('method', 0, 8), 'trap', /flick\.request_method: called outside a request/);
   });
 
-  it('refuses an unknown log level', () => {
-    assertSandboxError(() => inCall().invoke('log', 7, 0, 4), 'trap', /unknown level 7/);
+  it('logs at the level asked, cuts long lines, and refuses an unknown level', () => {
+    const instance = inCall();
+    instance.invoke('log', 2, 0, 4);
+    instance.invoke('log', 0, 0, 5000);
+    assert.deepEqual(instance.logs[0], ['warn', 'data']);
+    assert.equal(instance.logs[1][0], 'debug');
+    const long = instance.logs[1][1];
+    assert.ok(long.startsWith('data') && long.endsWith('… [cut]'), 'the line is cut and marked');
+    assert.equal(long.length, 4096 + '… [cut]'.length);
+    assertSandboxError(() => instance.invoke('log', 7, 0, 4), 'trap', /unknown level 7/);
   });
 });

@@ -65,7 +65,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
         `the module does not export ${this.entry}, which the ${manifest.abi ?? 'flick'} ABI calls`,
         manifest.abi === 'wagi'
           ? 'a WAGI app is a WASI command module: build it with a main() (clang --target=wasm32-wasi)'
-          : 'export a handler from the app (the AssemblyScript SDK does: `export { handle as flick_handle }`), or set "abi": "wagi" for a command module',
+          : 'export a flick_handle function from the app (see docs/abi.md), or set "abi": "wagi" for a command module',
         500,
       );
     }

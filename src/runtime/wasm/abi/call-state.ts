@@ -9,7 +9,8 @@ import type { CallState } from '../host-context.js';
 /** Limits on what one response may hold, so a guest cannot make the host buffer without bound. */
 export const RESPONSE_LIMITS = Object.freeze({
   headers: 256,
-  headerBytes: 16 * 1024,
+  /** Name plus value, in characters. */
+  headerChars: 16 * 1024,
   bodyBytes: 32 * 1024 * 1024,
 });
 
@@ -63,8 +64,8 @@ export function addHeader(call: CallState, name: string, value: string): void {
   if (!HEADER_NAME.test(name)) {
     throw badResponse(`flick.response_header: ${JSON.stringify(name)} is not a valid header name`, 'header names are HTTP tokens: letters, digits and !#$%&\'*+-.^_`|~');
   }
-  if (HEADER_VALUE_FORBIDDEN.test(value) || name.length + value.length > RESPONSE_LIMITS.headerBytes) {
-    throw badResponse(`flick.response_header: the value of ${name} is invalid or too long`, `header values have no CR, LF or NUL and are under ${RESPONSE_LIMITS.headerBytes} bytes`);
+  if (HEADER_VALUE_FORBIDDEN.test(value) || name.length + value.length > RESPONSE_LIMITS.headerChars) {
+    throw badResponse(`flick.response_header: the value of ${name} is invalid or too long`, `header values have no CR, LF or NUL, and name plus value stay under ${RESPONSE_LIMITS.headerChars} characters`);
   }
   if (FRAMING_HEADERS.has(name.toLowerCase())) {
     throw badResponse(`flick.response_header: ${name} is set by the platform`, 'remove it: flick frames the body itself');
@@ -75,40 +76,57 @@ export function addHeader(call: CallState, name: string, value: string): void {
   call.headers.push([name, value]);
 }
 
-/**
- * Small writes are coalesced into shared chunks, so a guest writing a byte at a time costs the host
- * neither a Uint8Array per write nor a scan of the chunks to check the size limit.
- */
+/** Writes smaller than this are coalesced. */
 const COALESCE_BYTES = 4096;
-interface BodyProgress {
-  size: number;
-  tail: Uint8Array | null;
-  tailUsed: number;
-}
-const progress = new WeakMap<CallState, BodyProgress>();
 
-/** Appends a copy of `bytes` (a view of guest memory, which the guest may reuse). */
-export function appendBody(call: CallState, bytes: Uint8Array): void {
-  if (bytes.length === 0) return;
-  let p = progress.get(call);
-  if (!p) progress.set(call, (p = { size: 0, tail: null, tailUsed: 0 }));
-  if (p.size + bytes.length > RESPONSE_LIMITS.bodyBytes) {
-    throw badResponse(`flick.response_write: the body exceeds ${RESPONSE_LIMITS.bodyBytes} bytes`, 'send large content in smaller responses');
+/**
+ * Appends guest writes to the body of the call in flight. Small writes are coalesced into shared
+ * chunks, so a guest writing a byte at a time costs the host neither an array per write nor a scan
+ * of the chunks to check the size limit. One per import object: it follows one call at a time and
+ * starts over (from the call's chunks) when a different call writes.
+ */
+export class BodyWriter {
+  private call: CallState | null = null;
+  private size = 0;
+  /** Backs the call's last chunk while more small writes may be added to it. */
+  private tail: Uint8Array | null = null;
+  private tailUsed = 0;
+
+  /** Appends a copy of `bytes` (a view of guest memory, which the guest may reuse). */
+  append(call: CallState, bytes: Uint8Array): void {
+    if (call !== this.call) this.follow(call);
+    if (bytes.length === 0) return;
+    if (this.size + bytes.length > RESPONSE_LIMITS.bodyBytes) {
+      throw badResponse(`flick.response_write: the body exceeds ${RESPONSE_LIMITS.bodyBytes} bytes`, 'send large content in smaller responses');
+    }
+    this.size += bytes.length;
+    const used = this.tailUsed + bytes.length;
+    if (this.tail !== null && used <= this.tail.length) {
+      this.tail.set(bytes, this.tailUsed);
+    } else if (this.tail !== null && used <= COALESCE_BYTES) {
+      // A second small write: move the last chunk into room for more.
+      const grown = new Uint8Array(COALESCE_BYTES);
+      grown.set(this.tail.subarray(0, this.tailUsed));
+      grown.set(bytes, this.tailUsed);
+      this.tail = grown;
+    } else {
+      // Most responses are one write: its chunk is an exact copy.
+      this.tail = bytes.length < COALESCE_BYTES ? bytes.slice() : null;
+      this.tailUsed = bytes.length;
+      call.body.push(this.tail ?? bytes.slice());
+      return;
+    }
+    this.tailUsed = used;
+    call.body[call.body.length - 1] = this.tail.subarray(0, used);
   }
-  p.size += bytes.length;
-  if (bytes.length >= COALESCE_BYTES) {
-    call.body.push(bytes.slice());
-    p.tail = null;
-    return;
+
+  private follow(call: CallState): void {
+    this.call = call;
+    this.size = 0;
+    for (const chunk of call.body) this.size += chunk.length;
+    this.tail = null;
+    this.tailUsed = 0;
   }
-  if (p.tail === null || p.tailUsed + bytes.length > p.tail.length) {
-    p.tail = new Uint8Array(COALESCE_BYTES);
-    p.tailUsed = 0;
-    call.body.push(p.tail.subarray(0, 0));
-  }
-  p.tail.set(bytes, p.tailUsed);
-  p.tailUsed += bytes.length;
-  call.body[call.body.length - 1] = p.tail.subarray(0, p.tailUsed);
 }
 
 export function finishResponse(call: CallState): GuestResponse {

@@ -8,7 +8,7 @@ import { randomFillSync } from 'node:crypto';
 import type { LogLevel } from '../../request.js';
 import type { CallState, ContextRef, InstanceContext } from '../host-context.js';
 import {
-  addHeader, appendBody, headerBlock, headerValue, requestPath, requestQuery, setStatus,
+  addHeader, BodyWriter, headerBlock, headerValue, requestPath, requestQuery, setStatus,
 } from './call-state.js';
 import { GuestMemory, guestFault, type ImportName } from './guest-memory.js';
 
@@ -45,12 +45,9 @@ function callOf(fn: ImportName, ctx: InstanceContext): CallState {
   return ctx.call;
 }
 
-function cut(message: string): string {
-  return message.length > MAX_MESSAGE_BYTES ? `${message.slice(0, MAX_MESSAGE_BYTES)}… [cut]` : message;
-}
-
 export function flickImports(ref: ContextRef): Record<string, Function> {
   const mem = new GuestMemory();
+  const body = new BodyWriter();
   const seed = new Uint32Array(2);
 
   /** A request field handed over as a string, under the "fits or tells the size" convention. */
@@ -114,7 +111,7 @@ export function flickImports(ref: ContextRef): Record<string, Function> {
     response_write(ptr: number, len: number): void {
       const fn = 'flick.response_write';
       const ctx = instanceOf(ref);
-      appendBody(callOf(fn, ctx), mem.read(fn, ctx.memory, ptr, len));
+      body.append(callOf(fn, ctx), mem.read(fn, ctx.memory, ptr, len));
     },
 
     kv_get(nsPtr: number, nsLen: number, keyPtr: number, keyLen: number, buf: number, cap: number): number {
@@ -159,14 +156,14 @@ export function flickImports(ref: ContextRef): Record<string, Function> {
       if (name === undefined) {
         throw guestFault(fn, `unknown level ${level}`, 'levels are 0 debug, 1 info, 2 warn, 3 error');
       }
-      ctx.log(name, cut(mem.readString(fn, ctx.memory, ptr, len)));
+      ctx.log(name, mem.readString(fn, ctx.memory, ptr, len, MAX_MESSAGE_BYTES));
     },
 
     panic(messagePtr: number, messageLen: number, filePtr: number, fileLen: number, line: number, column: number): never {
       const fn = 'flick.panic';
       const ctx = instanceOf(ref);
-      const message = cut(mem.readString(fn, ctx.memory, messagePtr, messageLen)) || 'abort';
-      const file = cut(mem.readString(fn, ctx.memory, filePtr, fileLen));
+      const message = mem.readString(fn, ctx.memory, messagePtr, messageLen, MAX_MESSAGE_BYTES) || 'abort';
+      const file = mem.readString(fn, ctx.memory, filePtr, fileLen, MAX_MESSAGE_BYTES);
       const where = file ? ` at ${file}:${line >>> 0}:${column >>> 0}` : '';
       ctx.log('error', `aborted: ${message}${where}`);
       throw guestFault(fn, `the app aborted: ${message}${where}`, 'an assertion failed or the app called abort(); the instance is discarded, see its log for the cause');

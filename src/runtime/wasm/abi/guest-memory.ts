@@ -47,9 +47,13 @@ export class GuestMemory {
     return view.subarray(start, start + (len >>> 0));
   }
 
-  /** Decodes UTF-8 from [ptr, ptr + len); invalid sequences become U+FFFD. */
-  readString(fn: ImportName, memory: WebAssembly.Memory, ptr: number, len: number): string {
-    return decoder.decode(this.read(fn, memory, ptr, len));
+  /**
+   * Decodes UTF-8 from [ptr, ptr + len); invalid sequences become U+FFFD. The whole range is
+   * checked, but only its first `maxBytes` are decoded (with a mark that the rest was cut).
+   */
+  readString(fn: ImportName, memory: WebAssembly.Memory, ptr: number, len: number, maxBytes = Infinity): string {
+    const bytes = this.read(fn, memory, ptr, len);
+    return bytes.length <= maxBytes ? decoder.decode(bytes) : `${decoder.decode(bytes.subarray(0, maxBytes))}… [cut]`;
   }
 
   /**

@@ -42,6 +42,13 @@ export interface InstrumentedModule {
   startExport: string | null;
 }
 
+/**
+ * Names this rewriting scheme. Bump it when a change alters what a snapshot depends on (global
+ * export order, memory import) or how fuel is counted: snapshots and budgets made under one
+ * version are not valid under another.
+ */
+export const INSTRUMENT_VERSION = 'instrument-1';
+
 /** Exports the node adds; a module's own exports may not start with this. */
 export const RESERVED_EXPORT_PREFIX = '__flick_';
 const GLOBAL_EXPORT_PREFIX = `${RESERVED_EXPORT_PREFIX}g`;
@@ -83,6 +90,8 @@ export function instrument(wasm: Uint8Array, opts: InstrumentOptions): Instrumen
       module.addGlobalExport(internal, FUEL_EXPORT);
       fuelGlobal = FUEL_EXPORT;
     }
+    // DWARF describes code offsets that the rewriting has moved: stale, and often most of the file.
+    module.runPasses(['strip-dwarf']);
     return { bytes: module.emitBinary(), memory, mutableGlobals, fuelGlobal, startExport };
   } finally {
     module.dispose();

@@ -31,22 +31,37 @@ const FREE_KINDS: ReadonlySet<number> = new Set([binaryen.BlockId, binaryen.Loop
 /** Kinds after which the fuel counter may have changed behind the function's back. */
 const CALL_KINDS: ReadonlySet<number> = new Set([binaryen.CallId, binaryen.CallIndirectId]);
 
-/** binaryen.js has these, its typings do not. */
-interface LoopAccessors {
-  getName(loop: ExpressionRef): string | null;
-  setName(loop: ExpressionRef, name: string): void;
-  getBody(loop: ExpressionRef): ExpressionRef;
-  setBody(loop: ExpressionRef, body: ExpressionRef): void;
+/** Accessors binaryen.js has and its typings lack. */
+interface BinaryenExtras {
+  Loop: {
+    getName(loop: ExpressionRef): string | null;
+    setName(loop: ExpressionRef, name: string): void;
+    getBody(loop: ExpressionRef): ExpressionRef;
+    setBody(loop: ExpressionRef, body: ExpressionRef): void;
+  };
+  Block: { getName(block: ExpressionRef): string | null };
+  Try: { getName(tryExpr: ExpressionRef): string | null };
+  Function: {
+    getBody(func: binaryen.FunctionRef): ExpressionRef;
+    setBody(func: binaryen.FunctionRef, body: ExpressionRef): void;
+  };
+  /** The C API's BinaryenFunctionAddVar, exported but not wrapped: returns the new local's index. */
+  _BinaryenFunctionAddVar(func: binaryen.FunctionRef, type: binaryen.Type): number;
 }
-const Loop = (binaryen as unknown as { Loop: LoopAccessors }).Loop;
-/** The C API's BinaryenFunctionAddVar, exported by binaryen.js but not wrapped: returns the new local's index. */
-const addVar = (binaryen as unknown as { _BinaryenFunctionAddVar: (func: binaryen.FunctionRef, type: binaryen.Type) => number })._BinaryenFunctionAddVar;
+const { Loop, Block, Try, Function: Func, _BinaryenFunctionAddVar: addVar } = binaryen as unknown as BinaryenExtras;
+/** Kinds that carry a label branches can target, and how to read it. */
+const LABEL_OF: ReadonlyMap<number, (expr: ExpressionRef) => string | null> = new Map([
+  [binaryen.BlockId, Block.getName],
+  [binaryen.LoopId, Loop.getName],
+  [binaryen.TryId, Try.getName],
+]);
 if (typeof addVar !== 'function') throw new Error('binaryen.js does not export _BinaryenFunctionAddVar');
 
 /** A function body or a loop body: charged once per entry (per iteration, for a loop). */
 interface Region {
   /** The loop, or null for the function body. */
   loop: ExpressionRef | null;
+  /** The enclosing region; null only for the function body. */
   parent: Region | null;
   cost: number;
   /** A call anywhere inside, nested loops included. */
@@ -60,35 +75,43 @@ export function addFuelGlobal(module: binaryen.Module, internalName: string): vo
 
 /** Charges fuel at the entry of every defined function and at every loop header. */
 export function meterFunctions(module: binaryen.Module, fuelGlobal: string): void {
-  let labels = 0;
-  const freshLabel = (): string => `__flick_nest${labels++}`;
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const func = module.getFunctionByIndex(i);
-    const body = binaryen.Function.getBody(func);
-    if (!body) continue; // an import
-    const charge = new Charger(module, fuelGlobal, addVar(func, binaryen.i64));
-    for (const region of regionsOf(body)) {
-      if (region.loop === null) {
-        if (region.cost > 0) binaryen.Function.setBody(func, charge.before(body, region.cost, 'global'));
-        continue;
-      }
-      const loop = region.loop;
-      const loopBody = Loop.getBody(loop);
-      const cachedInLocal = !region.hasCall;
-      const charged = region.cost > 0 ? charge.before(loopBody, region.cost, cachedInLocal ? 'local' : 'global') : loopBody;
-      const nestEntry = cachedInLocal && (region.parent === null || region.parent.loop === null || region.parent.hasCall);
-      if (!nestEntry) {
-        Loop.setBody(loop, charged);
-        continue;
-      }
-      // Entering a call-free nest: load the counter into the local once. The original loop node
-      // keeps its place in the tree but gets a label nothing targets, so it runs its body once,
-      // like a block: the load, then a new loop, under the original label, that takes the
-      // back-edges.
-      const label = Loop.getName(loop);
-      Loop.setName(loop, freshLabel());
-      Loop.setBody(loop, module.block(null, [charge.loadLocal(), module.loop(label, charged)], binaryen.getExpressionType(charged)));
+    if (Func.getBody(func)) meterFunction(module, fuelGlobal, func); // no body: an import
+  }
+}
+
+function meterFunction(module: binaryen.Module, fuelGlobal: string, func: binaryen.FunctionRef): void {
+  const body = Func.getBody(func);
+  const charge = new Charger(module, fuelGlobal, addVar(func, binaryen.i64));
+  const { regions, labels } = regionsOf(body);
+  let nests = 0;
+  const freshLabel = (): string => {
+    let label: string;
+    do label = `__flick_nest${nests++}`;
+    while (labels.has(label));
+    return label;
+  };
+  for (const { loop, parent, cost, hasCall } of regions) {
+    if (loop === null) {
+      if (cost > 0) Func.setBody(func, charge.before(body, cost, 'global'));
+      continue;
     }
+    const inLocal = !hasCall;
+    const loopBody = Loop.getBody(loop);
+    const charged = cost > 0 ? charge.before(loopBody, cost, inLocal ? 'local' : 'global') : loopBody;
+    const entersNest = inLocal && (parent!.loop === null || parent!.hasCall);
+    if (!entersNest) {
+      Loop.setBody(loop, charged);
+      continue;
+    }
+    // Entering a call-free nest: load the counter into the local once. The original loop node
+    // keeps its place in the tree but gets a label nothing targets, so it runs its body once,
+    // like a block: the load, then a new loop, under the original label, that takes the
+    // back-edges.
+    const label = Loop.getName(loop);
+    Loop.setName(loop, freshLabel());
+    Loop.setBody(loop, module.block(null, [charge.loadLocal(), module.loop(label, charged)], binaryen.getExpressionType(charged)));
   }
 }
 
@@ -122,10 +145,12 @@ class Charger {
 
 /**
  * The function body's region and one per loop, parents before children, with costs and call
- * flags. Iterative, not recursive: a hostile module may nest loops arbitrarily deep.
+ * flags; and the function's labels, so that new ones cannot capture its branches. Iterative, not
+ * recursive: a hostile module may nest loops arbitrarily deep.
  */
-function regionsOf(body: ExpressionRef): Region[] {
+function regionsOf(body: ExpressionRef): { regions: Region[]; labels: Set<string> } {
   const regions: Region[] = [];
+  const labels = new Set<string>();
   const pending: Array<{ root: ExpressionRef; region: Region }> = [{ root: body, region: { loop: null, parent: null, cost: 0, hasCall: false } }];
   for (let i = 0; i < pending.length; i++) {
     const { root, region } = pending[i];
@@ -133,6 +158,8 @@ function regionsOf(body: ExpressionRef): Region[] {
     const exprs = [root];
     for (let expr = exprs.pop(); expr !== undefined; expr = exprs.pop()) {
       const id = binaryen.getExpressionId(expr);
+      const label = LABEL_OF.get(id)?.(expr);
+      if (label) labels.add(label);
       if (id === binaryen.LoopId) {
         pending.push({ root: Loop.getBody(expr), region: { loop: expr, parent: region, cost: 0, hasCall: false } });
         continue;
@@ -146,5 +173,5 @@ function regionsOf(body: ExpressionRef): Region[] {
   for (let i = regions.length - 1; i > 0; i--) {
     if (regions[i].hasCall) regions[i].parent!.hasCall = true;
   }
-  return regions;
+  return { regions, labels };
 }
