@@ -32,3 +32,8 @@ export class SandboxError extends Error {
     return this.code !== 'capability_denied' && this.code !== 'bad_response';
   }
 }
+
+/** The call ran past its wall-clock deadline (manifest `resources.deadlineMs`). */
+export function deadlineExceeded(): SandboxError {
+  return new SandboxError('deadline_exceeded', 'the call ran past its wall-clock deadline', 'answer sooner (do not sleep or wait that long), or raise resources.deadlineMs in flick.json', 504);
+}

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
+import { IMAGE_MAGIC } from '../../src/image/format.js';
 import { validateManifest, type Manifest } from '../../src/image/manifest.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -59,4 +60,21 @@ export const REACTOR_WAT = `(module
 
 export function sampleManifest(overrides: Record<string, unknown> = {}): Manifest {
   return validateManifest({ name: 'sample', version: '1.0.0', ...overrides }, 'load');
+}
+
+/** A section as written by `assemble`: id, payload, and the length to declare (the payload's own by default). */
+export type RawSection = [id: number, payload: Uint8Array, declaredLength?: number];
+
+/** Writes an image header and sections exactly as given, valid or not, for tests that craft hostile images. */
+export function assemble(sections: RawSection[], version = 1): Uint8Array {
+  const body: Uint8Array[] = [];
+  for (const [id, payload, declaredLength] of sections) body.push(Uint8Array.of(id), u32(declaredLength ?? payload.length), payload);
+  const size = IMAGE_MAGIC.length + 8 + body.reduce((sum, part) => sum + part.length, 0);
+  return new Uint8Array(Buffer.concat([IMAGE_MAGIC, u32(version), u32(size), ...body]));
+}
+
+export function u32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value, true);
+  return out;
 }

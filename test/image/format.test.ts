@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { canonicalJson } from '../../src/image/canonical-json.js';
 import { ImageError, ManifestError, type ImageErrorCode } from '../../src/image/errors.js';
-import { decodeImage, encodeImage, IMAGE_MAGIC, imageId } from '../../src/image/format.js';
+import { decodeImage, encodeImage, imageId } from '../../src/image/format.js';
 import { DEFAULT_NODE_LIMITS } from '../../src/image/limits.js';
 import { validateManifest } from '../../src/image/manifest.js';
-import { REACTOR_WAT, sampleManifest, watToWasm } from './fixtures.js';
+import { assemble, REACTOR_WAT, sampleManifest, u32, watToWasm } from './fixtures.js';
 
 const utf8 = new TextEncoder();
 const files = new Map([
@@ -14,20 +14,6 @@ const files = new Map([
   ['robots.txt', utf8.encode('User-agent: *\n')],
   ['static/css/site.css', new Uint8Array(0)],
 ]);
-
-/** Writes sections exactly as given, valid or not, after a header with `version`. */
-function assemble(sections: Array<[number, Uint8Array, number?]>, version = 1): Uint8Array {
-  const body: Uint8Array[] = [];
-  for (const [id, payload, declaredLength] of sections) body.push(Uint8Array.of(id), u32(declaredLength ?? payload.length), payload);
-  const size = IMAGE_MAGIC.length + 8 + body.reduce((sum, part) => sum + part.length, 0);
-  return new Uint8Array(Buffer.concat([IMAGE_MAGIC, u32(version), u32(size), ...body]));
-}
-
-function u32(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value, true);
-  return out;
-}
 
 function fileTree(entries: Array<[string, string]>, count = entries.length): Uint8Array {
   const parts: Uint8Array[] = [u32(count)];

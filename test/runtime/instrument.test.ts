@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import wabtInit from 'wabt';
 import { SandboxError } from '../../src/runtime/errors.js';
 import { instrument, fuelForCpuMs, MEMORY_IMPORT, ModuleRejectedError, type InstrumentedModule } from '../../src/runtime/wasm/instrument/index.js';
@@ -305,4 +306,23 @@ test('the start function is exported for the host instead of running inside inst
   fuel.value = 1000n;
   assert.throws(() => (exports.__flick_start as () => void)(), WebAssembly.RuntimeError);
   assert.ok((fuel.value as bigint) < 0n, 'a start function that never ends runs out of fuel too');
+});
+
+test('mutated modules are rewritten or refused with a typed error, never anything else', () => {
+  const seeds = [fixture('control-flow.wat'), fixture('cpu-kernels.wat')];
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (seed, edits) => {
+      const bytes = seeds[seed].slice();
+      for (const [at, value] of edits) bytes[at % bytes.length] = value;
+      try {
+        const mod = rewrite(bytes);
+        assert.ok(WebAssembly.validate(mod.bytes), 'a rewritten module validates');
+      } catch (e) {
+        assert.ok(e instanceof ModuleRejectedError || e instanceof SandboxError, `unexpected ${String(e)}`);
+      }
+    }),
+    { numRuns: 400, seed: 20261122 },
+  );
+  // binaryen still works afterwards: none of those inputs aborted its runtime.
+  assert.equal(run(rewrite(HOSTILE)).exports.count(4), 6);
 });

@@ -33,8 +33,9 @@ function runCommand(appDir: string, command: string[]): Promise<void> {
       cwd: appDir,
       env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: COMMAND_TIMEOUT_MS,
     });
+    // Not spawn's own `timeout`: its timer outlives a command that fails to start and holds the process open.
+    const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
     let output = '';
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
@@ -42,9 +43,11 @@ function runCommand(appDir: string, command: string[]): Promise<void> {
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       reject(new BuildError('command_failed', `build.command could not start "${program}": ${e.code ?? e.message}`, `install ${program} or fix build.command[0]`));
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) return resolve();
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       reject(new BuildError('command_failed', `build.command (${command.join(' ')}) ${how}${output.trim() ? `:\n${output.trim()}` : ''}`, 'run the command by hand in the app directory and fix what it reports'));

@@ -43,8 +43,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   /** Byte runs that instantiation itself writes (data segments): a restore clears what the snapshot does not cover. */
   readonly initDirty: Uint32Array;
   readonly fingerprint: string;
-  readonly hasStart: boolean;
-  readonly hasInit: boolean;
+  readonly startExports: string[];
   readonly entry: 'flick_handle' | '_start';
 
   constructor(manifest: Manifest, prepared: PreparedWasm, opts: WasmAppOptions = {}) {
@@ -69,8 +68,9 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
         500,
       );
     }
-    this.hasStart = exports.has(this.layout.startExport ?? '');
-    this.hasInit = exports.has('flick_init');
+    // Start code runs on spawn, never on restore: a wasm start section (moved to an export by the
+    // rewriting) or a WASI reactor's `_initialize` (AssemblyScript apps), then `flick_init`.
+    this.startExports = [this.layout.startExport, '_initialize', 'flick_init'].filter((n): n is string => n !== null && exports.has(n));
     this.pool = new MemoryPool(this.layout.memory, opts.pool);
     this.initDirty = this.probeInitDirty();
     this.pool.fill();
@@ -103,7 +103,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
     const wanted = new Set(WebAssembly.Module.imports(this.module).map((i) => i.module));
     const imports: WebAssembly.Imports = {};
     if (wanted.has('wasi_snapshot_preview1')) imports.wasi_snapshot_preview1 = wasiImports(this.ref, this.files) as WebAssembly.ModuleImports;
-    imports.flick = { ...(flickImports(this.ref) as WebAssembly.ModuleImports), ...this.layout.hostImports };
+    imports.flick = { ...(flickImports(this.ref) as WebAssembly.ModuleImports) };
     return imports;
   }
 

@@ -29,6 +29,8 @@ export interface InstanceContext {
   /** KV namespaces the manifest grants, by name; absent names are refused with capability_denied. */
   kv: ReadonlyMap<string, KvNamespace>;
   log(level: LogLevel, message: string): void;
+  /** `performance.now()` by which the current call must end; blocking host calls stop there. */
+  deadlineAt: number;
 }
 
 export interface ContextRef {

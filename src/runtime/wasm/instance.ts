@@ -42,7 +42,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
 
   private constructor(app: WasmApp, memory: WebAssembly.Memory, wasi: WasiState) {
     this.app = app;
-    this.ctx = { memory, wasi, stdio: this.stdioSink(), call: null, kv: app.kv, log: app.log };
+    this.ctx = { memory, wasi, stdio: this.stdioSink(), call: null, kv: app.kv, log: app.log, deadlineAt: Infinity };
     this.exports = app.instantiate(memory).exports;
     const fuel = app.layout.fuelGlobal ? (this.exports[app.layout.fuelGlobal] as WebAssembly.Global) : null;
     this.fuel = fuel;
@@ -51,10 +51,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
 
   static spawn(app: WasmApp): WasmInstance {
     const self = new WasmInstance(app, app.pool.takeCold(), newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }));
-    if (app.entry === 'flick_handle') {
-      if (app.hasStart) self.invoke(app.layout.startExport!);
-      if (app.hasInit) self.invoke('flick_init');
-    }
+    if (app.entry === 'flick_handle') for (const name of app.startExports) self.invoke(name);
     return self;
   }
 
@@ -127,6 +124,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     this.ctx.wasi = newWasiState({ args: cgiArguments(this.app.manifest.name, request), env: cgiEnvironment(request), stdin: request.body, mounts: IMAGE_MOUNTS });
     this.stdout = [];
     try {
+      if (this.app.layout.startExport) this.invoke(this.app.layout.startExport);
       this.invoke('_start');
     } catch (e) {
       if (!(e instanceof SandboxError && e.code === 'exit' && (e.cause as WasiExit).code === 0)) throw e;
@@ -148,6 +146,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     const fuel = this.fuel;
     if (fuel) fuel.value = this.fuelIsBig ? BigInt(budget) : budget;
     this._state = 'busy';
+    if (outer === null) this.ctx.deadlineAt = performance.now() + this.app.manifest.resources.deadlineMs;
     ref.current = this.ctx;
     try {
       fn();

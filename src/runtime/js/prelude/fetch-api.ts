@@ -49,9 +49,10 @@ class Headers {
     const n = Headers.#name(name);
     const v = Headers.#value(value);
     const at = this.#list.findIndex((e) => e[0] === n);
+    if (at < 0) { this.#list.push([n, v]); return; }
+    // Only later duplicates are dropped, so the first one keeps its index.
     this.#list = this.#list.filter((e, i) => e[0] !== n || i === at);
-    if (at < 0) this.#list.push([n, v]);
-    else this.#list[this.#list.findIndex((e) => e[0] === n)] = [n, v];
+    this.#list[at] = [n, v];
   }
   get(name) {
     const n = Headers.#name(name);

@@ -213,7 +213,10 @@ class URLSearchParams {
     name = String(name);
     const at = this.#list.findIndex((e) => e[0] === name);
     if (at < 0) this.#list.push([name, String(value)]);
-    else this.#list = this.#list.filter((e, i) => i <= at || e[0] !== name).map((e, i) => (i === at ? [name, String(value)] : e));
+    else {
+      this.#list = this.#list.filter((e, i) => i <= at || e[0] !== name);
+      this.#list[at] = [name, String(value)];
+    }
     this.#changed();
   }
   sort() { this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this.#changed(); }

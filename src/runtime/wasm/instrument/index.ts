@@ -50,7 +50,7 @@ export interface InstrumentedModule {
 export const INSTRUMENT_VERSION = 'instrument-1';
 
 /** Exports the node adds; a module's own exports may not start with this. */
-export const RESERVED_EXPORT_PREFIX = '__flick_';
+const RESERVED_EXPORT_PREFIX = '__flick_';
 const GLOBAL_EXPORT_PREFIX = `${RESERVED_EXPORT_PREFIX}g`;
 const FUEL_EXPORT = `${RESERVED_EXPORT_PREFIX}fuel`;
 const START_EXPORT = `${RESERVED_EXPORT_PREFIX}start`;
@@ -136,7 +136,7 @@ function exportMutableGlobals(module: binaryen.Module): string[] {
   const names: string[] = [];
   for (let i = 0; i < module.getNumGlobals(); i++) {
     const global = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
-    const imported = global.init === 0;
+    const imported = global.init === 0; // only imports lack an initializer
     if (!global.mutable || imported) continue;
     const exportName = `${GLOBAL_EXPORT_PREFIX}${names.length}`;
     module.addGlobalExport(global.name, exportName);

@@ -3,6 +3,7 @@
  * (poll_oneoff) and exiting.
  */
 import { randomFillSync } from 'node:crypto';
+import { deadlineExceeded } from '../../errors.js';
 import { Clock, Errno, EventType, Layout, SUBSCRIPTION_CLOCK_ABSTIME } from './abi.js';
 import type { CallScope } from './scope.js';
 import { WasiExit } from './state.js';
@@ -113,6 +114,12 @@ export function processCalls(scope: CallScope): Record<string, Function> {
           waitMs = Number.isNaN(due) ? 0 : Math.min(waitMs, due);
         }
         if (waitMs <= 0) break;
+        // A sleep never outlives the call's wall-clock deadline: it ends the call there instead.
+        const left = ctx.deadlineAt - performance.now();
+        if (waitMs >= left) {
+          if (left > 0) Atomics.wait(sleeper, 0, 0, left);
+          throw deadlineExceeded();
+        }
         Atomics.wait(sleeper, 0, 0, waitMs);
       }
       const elapsedMs = performance.now() - start;

@@ -88,6 +88,8 @@ export class WasiCommand {
       call: null,
       kv: new Map(),
       log: (level, message) => stdio.write(2, Buffer.from(`${level}: ${message}\n`)),
+      // `flick run` is the user's own program in the foreground, like `wasmtime run`: no deadline.
+      deadlineAt: Infinity,
     };
     const outer = this.ref.current;
     this.ref.current = ctx;

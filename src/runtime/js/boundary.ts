@@ -1,0 +1,82 @@
+/**
+ * The data crossing between host and guest. Everything goes over as copies (isolated-vm's
+ * structured clone), so no host object is ever reachable from the guest; this module makes sure
+ * the copies carry only what they should and that what comes back is a well-formed response.
+ */
+import { SandboxError } from '../errors.js';
+import type { GuestRequest, GuestResponse } from '../request.js';
+import { RESPONSE_LIMITS } from '../wasm/abi/call-state.js';
+
+/** A request as the guest prelude receives it: the GuestRequest with an absolute URL. */
+export interface GuestSideRequest {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+}
+
+/** Headers the platform sets itself when it frames a response; a guest's values are dropped. */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer']);
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+
+/**
+ * A copy of a typed array's bytes in an ArrayBuffer of exactly its size. Cloning a view into an
+ * isolate copies its whole backing buffer, and host buffers are often slices of a shared pool
+ * (Buffer's, LMDB's): passing the view itself would hand the guest whatever else the pool holds.
+ */
+export function ownedBytes(view: Uint8Array): Uint8Array {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && !(view.buffer instanceof SharedArrayBuffer) ? view : view.slice();
+}
+
+export function requestForGuest(request: GuestRequest, appName: string): GuestSideRequest {
+  return { method: request.method, url: absoluteUrl(request, appName), headers: request.headers, body: ownedBytes(request.body) };
+}
+
+/** A Host header value that is only an authority (no path, userinfo or spaces to smuggle into the URL). */
+const AUTHORITY = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+
+/** Apps read `request.url` as an absolute URL; the authority comes from Host, else the app's own name. */
+function absoluteUrl(request: GuestRequest, appName: string): string {
+  const host = request.headers.find(([name]) => name === 'host')?.[1];
+  const authority = host !== undefined && AUTHORITY.test(host) ? host : `${appName}.localhost`;
+  try {
+    return new URL(request.url, `http://${authority}`).href;
+  } catch {
+    return new URL('/', `http://${authority}`).href;
+  }
+}
+
+function badResponse(message: string, hint: string): SandboxError {
+  return new SandboxError('bad_response', message, hint, 502);
+}
+
+/** Checks what the guest answered (untrusted: the app can patch the prelude's conversion) and makes a GuestResponse of it. */
+export function acceptResponse(payload: unknown): GuestResponse {
+  if (typeof payload !== 'object' || payload === null) throw badResponse('the app answered something that is not a response', 'return a Response from fetch');
+  const { status, headers, body } = payload as Record<string, unknown>;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    throw badResponse(`the response status ${String(status)} is not a final HTTP status`, 'use a status from 200 to 599');
+  }
+  if (!(body instanceof Uint8Array)) throw badResponse('the response body is not bytes', 'pass a string, ArrayBuffer or typed array as the Response body');
+  if (body.length > RESPONSE_LIMITS.bodyBytes) throw badResponse(`the response body exceeds ${RESPONSE_LIMITS.bodyBytes} bytes`, 'send large content in smaller responses');
+  return { status, headers: acceptHeaders(headers), body };
+}
+
+function acceptHeaders(headers: unknown): Array<[string, string]> {
+  if (!Array.isArray(headers)) throw badResponse('the response headers are not a list', 'build headers with new Headers() or a plain object');
+  if (headers.length > RESPONSE_LIMITS.headers) throw badResponse(`the response has more than ${RESPONSE_LIMITS.headers} headers`, 'send fewer headers');
+  const out: Array<[string, string]> = [];
+  for (const entry of headers as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') {
+      throw badResponse('a response header is not a [name, value] pair of strings', 'build headers with new Headers() or a plain object');
+    }
+    const [name, value] = entry as [string, string];
+    if (!HEADER_NAME.test(name) || HEADER_VALUE_FORBIDDEN.test(value) || name.length + value.length > RESPONSE_LIMITS.headerBytes) {
+      throw badResponse(`the response header ${JSON.stringify(name.slice(0, 64))} is invalid or too long`, `header names are HTTP tokens; values have no CR, LF or NUL and are under ${RESPONSE_LIMITS.headerBytes} bytes`);
+    }
+    const lower = name.toLowerCase();
+    if (!FRAMING_HEADERS.has(lower)) out.push([lower, value]);
+  }
+  return out;
+}
