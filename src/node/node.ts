@@ -59,8 +59,25 @@ export interface ActiveRoute {
   canary: { release: string; weight: number } | null;
 }
 
+/** One request through the node, for telemetry: where it ran, how it ended, how long each part took. */
+export interface RequestEvent {
+  app: string;
+  release: string;
+  instance: string | null;
+  scheduler: number;
+  status: number;
+  /** A DispatchError code when the request failed. */
+  error: string | null;
+  /** `performance.now()` when the node took the request, ms. */
+  startedAt: number;
+  durationMs: number;
+  /** Time the scheduler spent on it (queueing excluded), µs. */
+  schedulerUs: number;
+}
+
 export interface NodeEvents {
   log: [LogLine];
+  request: [RequestEvent];
   instance: [event: 'spawn' | 'hibernate' | 'wake' | 'migrate' | 'crash' | 'lost', rec: InstanceRecord];
 }
 
@@ -126,7 +143,19 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     if (!route) throw new DispatchError('no_such_app', `no app named '${app}' is deployed`, 'deploy it with flick deploy DIR, or list apps with flick ps', 404);
     // Canary split by a rotating counter: exact shares, and no randomness to make tests flaky.
     const releaseId = route.canary && this.canaryTurn++ % 100 < route.canary.weight ? route.canary.release : route.release;
-    return this.dispatchRelease(app, releaseId, request);
+    const ev: RequestEvent = { app, release: releaseId, instance: null, scheduler: -1, status: 0, error: null, startedAt: performance.now(), durationMs: 0, schedulerUs: 0 };
+    try {
+      const response = await this.dispatchRelease(app, releaseId, request, ev);
+      ev.status = response.status;
+      return response;
+    } catch (e) {
+      ev.status = (e as DispatchError).httpStatus ?? 500;
+      ev.error = (e as DispatchError).code ?? 'internal';
+      throw e;
+    } finally {
+      ev.durationMs = performance.now() - ev.startedAt;
+      this.emit('request', ev);
+    }
   }
 
   /** Serves a request from a fresh instance of a release, outside routing (health checks, shadow traffic). */
@@ -137,11 +166,14 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     return reply.response!;
   }
 
-  private async dispatchRelease(app: string, releaseId: string, request: GuestRequest): Promise<GuestResponse> {
+  private async dispatchRelease(app: string, releaseId: string, request: GuestRequest, ev: RequestEvent): Promise<GuestResponse> {
     const rel = this.releases.get(releaseId)!;
     const mode = rel.manifest.instances;
     if (mode.mode === 'per-request') {
-      const reply = await this.leastLoaded().call(releaseId, null, request);
+      const scheduler = this.leastLoaded();
+      ev.scheduler = scheduler.index;
+      const reply = await scheduler.call(releaseId, null, request);
+      ev.schedulerUs = reply.busyUs;
       if (reply.error) throw DispatchError.from(reply.error);
       this.counters.spawns++;
       return reply.response!;
@@ -154,7 +186,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       this.counters.spawns++;
       this.emit('instance', 'spawn', rec);
     }
-    return this.callInstance(rec, request);
+    ev.instance = rec.id;
+    return this.callInstance(rec, request, ev);
   }
 
   /** Moves a live instance to another scheduler; requests arriving meanwhile are held, then served there. */
@@ -212,7 +245,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     await Promise.all(this.schedulers.map((s) => s.close()));
   }
 
-  private async callInstance(rec: InstanceRecord, request: GuestRequest): Promise<GuestResponse> {
+  private async callInstance(rec: InstanceRecord, request: GuestRequest, ev: RequestEvent): Promise<GuestResponse> {
     if (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
     let restore: WasmSnapshot | undefined;
     if (rec.status === 'hibernated') {
@@ -223,6 +256,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       this.emit('instance', 'wake', rec);
     }
     rec.inflight++;
+    ev.scheduler = rec.scheduler;
     let reply: Reply;
     try {
       reply = await this.schedulers[rec.scheduler].call(rec.release, rec.id, request, restore);
@@ -231,6 +265,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       throw new DispatchError('scheduler_lost', (e as Error).message, 'retry the request: the instance comes back from its last snapshot', 503);
     }
     rec.inflight--;
+    ev.schedulerUs = reply.busyUs;
     rec.lastActive = performance.now();
     if (reply.counters) {
       rec.requests++;

@@ -72,8 +72,8 @@ function acceptHeaders(headers: unknown): Array<[string, string]> {
       throw badResponse('a response header is not a [name, value] pair of strings', 'build headers with new Headers() or a plain object');
     }
     const [name, value] = entry as [string, string];
-    if (!HEADER_NAME.test(name) || HEADER_VALUE_FORBIDDEN.test(value) || name.length + value.length > RESPONSE_LIMITS.headerBytes) {
-      throw badResponse(`the response header ${JSON.stringify(name.slice(0, 64))} is invalid or too long`, `header names are HTTP tokens; values have no CR, LF or NUL and are under ${RESPONSE_LIMITS.headerBytes} bytes`);
+    if (!HEADER_NAME.test(name) || HEADER_VALUE_FORBIDDEN.test(value) || name.length + value.length > RESPONSE_LIMITS.headerChars) {
+      throw badResponse(`the response header ${JSON.stringify(name.slice(0, 64))} is invalid or too long`, `header names are HTTP tokens; values have no CR, LF or NUL and are under ${RESPONSE_LIMITS.headerChars} characters`);
     }
     const lower = name.toLowerCase();
     if (!FRAMING_HEADERS.has(lower)) out.push([lower, value]);

@@ -1,0 +1,273 @@
+/**
+ * One JS instance: its own V8 isolate (own heap, memory limit and CPU clock), started from the
+ * prelude snapshot, with the app's bundle evaluated in it. Calls run synchronously on the calling
+ * thread (like wasm instances) under the call's CPU budget; a handler that awaits outbound fetches
+ * is resumed as they complete, and the wall-clock deadline ends whatever is still pending.
+ */
+import ivm from 'isolated-vm';
+import type { GuestRequest, GuestResponse } from '../request.js';
+import type { InstanceState, InstanceStats, SandboxInstance } from '../sandbox.js';
+import { SandboxError } from '../errors.js';
+import type { JsApp } from './app.js';
+import { acceptResponse, ownedBytes, requestForGuest } from './boundary.js';
+import { CpuBudget } from './cpu-budget.js';
+import { classifyIsolateError, cpuExceeded, deadlineExceeded, guestFailure, notReady, type GuestFailureKind } from './failures.js';
+import { hostCallbacks, type CallHooks } from './host-capabilities.js';
+import type { OutboundRequest, OutboundResponse } from './outbound.js';
+import { preludeSnapshot } from './prelude-snapshot.js';
+
+/** What a JS instance hands to its successor: `env.state` and its counters. */
+export interface JsSnapshot {
+  format: 1;
+  /** The app's name. State moves between builds of one app (that is how upgrades keep it), never between apps. */
+  app: string;
+  /** The build that took it (a hash of the bundle). */
+  build: string;
+  /** `env.state` as JSON text. */
+  stateJson: string;
+  calls: number;
+  /** CPU microseconds. */
+  cpuUsed: number;
+}
+
+/** `env.state` of a fresh instance. */
+const INITIAL_STATE_JSON = '{}';
+
+/** The guest functions the host drives an instance through (made by the prelude's boot). */
+interface GuestBridge {
+  dispatch: ivm.Reference;
+  complete: ivm.Reference;
+  readState: ivm.Reference;
+}
+
+interface InFlightCall {
+  id: number;
+  budget: CpuBudget;
+  deadline: NodeJS.Timeout;
+  /** Aborts the call's outbound fetches when it ends. */
+  outbound: AbortController;
+  /** The guest's answer, recorded by the respond callback and acted on once the guest has returned. */
+  answer: { ok: boolean; payload: unknown } | null;
+  /** A capability refused during the call: if the call then fails, this is why. */
+  refusal: SandboxError | null;
+  resolve(response: GuestResponse): void;
+  reject(error: SandboxError): void;
+}
+
+export class JsInstance implements SandboxInstance<JsSnapshot> {
+  private readonly app: JsApp;
+  private readonly isolate: ivm.Isolate;
+  private readonly bridge: GuestBridge;
+  private _state: InstanceState = 'ready';
+  private calls: number;
+  private cpuUsed: number;
+  private lastCpuNs = 0n;
+  private call: InFlightCall | null = null;
+  private nextCallId = 1;
+
+  private constructor(app: JsApp, stateJson: string, calls: number, cpuUsed: number) {
+    this.app = app;
+    this.calls = calls;
+    this.cpuUsed = cpuUsed;
+    this.isolate = new ivm.Isolate({ memoryLimit: app.memoryLimitMiB, snapshot: preludeSnapshot() });
+    const budget = new CpuBudget(this.cpuClock, app.manifest.resources.cpuMsPerCall);
+    try {
+      this.bridge = this.start(stateJson, budget);
+    } catch (e) {
+      this.kill();
+      const error = classifyIsolateError(e, app.manifest.resources, null);
+      if (error.code !== 'trap') throw error;
+      throw new SandboxError('trap', `the app failed to start: ${error.message.replace(/^instance failed: /, '')}`, 'the bundle must evaluate without errors and `export default { async fetch(request, env) { ... } }`', 500, { cause: e });
+    } finally {
+      this.cpuUsed += budget.usedMicros();
+    }
+  }
+
+  static spawn(app: JsApp): JsInstance {
+    return new JsInstance(app, INITIAL_STATE_JSON, 0, 0);
+  }
+
+  static restore(app: JsApp, snap: JsSnapshot): JsInstance {
+    if (snap.format !== 1 || snap.app !== app.manifest.name) {
+      throw new SandboxError('snapshot_invalid', `the snapshot belongs to app ${JSON.stringify(snap.app)}, not ${JSON.stringify(app.manifest.name)}`, 'restore a snapshot into the app that took it', 500);
+    }
+    try {
+      JSON.parse(snap.stateJson);
+    } catch {
+      throw new SandboxError('snapshot_invalid', 'the snapshot is damaged: its state is not JSON', 'take a new snapshot; this one cannot be restored', 500);
+    }
+    return new JsInstance(app, snap.stateJson, snap.calls, snap.cpuUsed);
+  }
+
+  get state(): InstanceState {
+    return this._state;
+  }
+
+  async handle(request: GuestRequest): Promise<GuestResponse> {
+    if (this._state !== 'ready') throw notReady(this._state === 'dead');
+    this._state = 'busy';
+    const limits = this.app.manifest.resources;
+    return new Promise<GuestResponse>((resolve, reject) => {
+      const call: InFlightCall = {
+        id: this.nextCallId++,
+        budget: new CpuBudget(this.cpuClock, limits.cpuMsPerCall),
+        deadline: setTimeout(() => this.end(call, deadlineExceeded(limits)), limits.deadlineMs),
+        outbound: new AbortController(),
+        answer: null,
+        refusal: null,
+        resolve,
+        reject,
+      };
+      this.call = call;
+      this.enter(call, this.bridge.dispatch, [call.id, requestForGuest(request, this.app.manifest.name)]);
+    });
+  }
+
+  snapshot(): JsSnapshot {
+    if (this._state !== 'ready') throw notReady(this._state === 'dead');
+    const budget = new CpuBudget(this.cpuClock, this.app.manifest.resources.cpuMsPerCall);
+    let stateJson: unknown;
+    try {
+      stateJson = this.bridge.readState.applySync(undefined, [], { timeout: budget.timeoutMs() });
+    } catch (e) {
+      const error = classifyIsolateError(e, this.app.manifest.resources, null);
+      // A guest exception (a cycle, a BigInt, a throwing toJSON) leaves the instance sound; a limit hit does not.
+      if (error.code !== 'trap') {
+        this.kill();
+        throw error;
+      }
+      throw new SandboxError('snapshot_invalid', `env.state cannot be saved: ${error.message}`, 'keep env.state JSON-serialisable (plain objects, arrays, strings, numbers, booleans, null)', 500, { cause: e });
+    } finally {
+      this.cpuUsed += budget.usedMicros();
+    }
+    if (typeof stateJson !== 'string') throw new SandboxError('snapshot_invalid', 'env.state did not serialise to JSON text', 'keep env.state JSON-serialisable', 500);
+    return { format: 1, app: this.app.manifest.name, build: this.app.fingerprint, stateJson, calls: this.calls, cpuUsed: this.cpuUsed };
+  }
+
+  stats(): InstanceStats {
+    if (this._state === 'dead') return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: 0 };
+    const heap = this.isolate.getHeapStatisticsSync();
+    return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: heap.total_heap_size + heap.externally_allocated_size };
+  }
+
+  dispose(): void {
+    if (this.call) this.end(this.call, notReady(true));
+    this.kill();
+  }
+
+  /** Wires the instance up: boot the prelude with the host callbacks, then evaluate the bundle and install its handler. */
+  private start(stateJson: string, budget: CpuBudget): GuestBridge {
+    const context = this.isolate.createContextSync();
+    const boot = context.global.getSync('__flickBoot', { reference: true });
+    const callbacks = new ivm.ExternalCopy(hostCallbacks(this.app.grants, this.callHooks())).copyInto();
+    const config = new ivm.ExternalCopy({ kv: [...this.app.grants.kv.keys()], stateJson }).copyInto();
+    const bridge = boot.applySync(undefined, [callbacks, config], { result: { reference: true }, timeout: budget.timeoutMs() }) as ivm.Reference<Record<keyof GuestBridge | 'install', unknown>>;
+    const module = this.app.compileBundle(this.isolate);
+    module.instantiateSync(context, refuseImport);
+    module.evaluateSync({ timeout: budget.timeoutMs() });
+    const install = bridge.getSync('install', { reference: true });
+    install.applySync(undefined, [module.namespace.derefInto()], { timeout: budget.timeoutMs() });
+    if (budget.exceeded()) throw cpuExceeded(this.app.manifest.resources);
+    return {
+      dispatch: bridge.getSync('dispatch', { reference: true }),
+      complete: bridge.getSync('complete', { reference: true }),
+      readState: bridge.getSync('readState', { reference: true }),
+    };
+  }
+
+  /** The isolate's CPU time; after a dispose (which can happen inside isolated-vm, on a memory limit) the last reading. */
+  private readonly cpuClock = (): bigint => {
+    if (!this.isolate.isDisposed) this.lastCpuNs = this.isolate.cpuTime;
+    return this.lastCpuNs;
+  };
+
+  private callHooks(): CallHooks {
+    // Callbacks run inside the guest's run: they only record, and enter() acts once the run returns.
+    return {
+      respond: (callId, ok, payload) => {
+        if (this.call?.id === callId && this.call.answer === null) this.call.answer = { ok, payload };
+      },
+      refused: (error) => {
+        if (this.call) this.call.refusal ??= error;
+      },
+      startFetch: (fetchId, request) => this.startFetch(fetchId, request),
+    };
+  }
+
+  private startFetch(fetchId: number, request: OutboundRequest): void {
+    const call = this.call;
+    if (!call) throw new SandboxError('capability_denied', 'fetch outside a request', 'call fetch while handling a request', 500);
+    const settle = (ok: boolean, payload: unknown) => {
+      if (this.call === call) this.enter(call, this.bridge.complete, [fetchId, ok, payload]);
+    };
+    this.app.outbound(request, call.outbound.signal).then(
+      (response) => {
+        const problem = outboundResponseProblem(response);
+        if (problem) settle(false, `fetch ${request.url}: ${problem}`);
+        else settle(true, { status: response.status, statusText: response.statusText, headers: response.headers, body: ownedBytes(response.body) });
+      },
+      (e: unknown) => settle(false, `fetch ${request.url} failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  /** Runs guest function `fn` for `call` under what is left of its CPU budget, then acts on the outcome. */
+  private enter(call: InFlightCall, fn: ivm.Reference, args: unknown[]): void {
+    try {
+      fn.applySync(undefined, args, { arguments: { copy: true }, timeout: call.budget.timeoutMs() });
+    } catch (e) {
+      this.end(call, classifyIsolateError(e, this.app.manifest.resources, null));
+      return;
+    }
+    if (call.answer) this.end(call, this.outcome(call, call.answer));
+    else if (call.budget.exceeded()) this.end(call, cpuExceeded(this.app.manifest.resources));
+  }
+
+  private outcome(call: InFlightCall, answer: { ok: boolean; payload: unknown }): GuestResponse | SandboxError {
+    if (answer.ok) {
+      try {
+        return acceptResponse(answer.payload);
+      } catch (e) {
+        return e as SandboxError;
+      }
+    }
+    const report = (typeof answer.payload === 'object' && answer.payload !== null ? answer.payload : {}) as { kind?: unknown; message?: unknown };
+    const kind: GuestFailureKind = report.kind === 'not_response' ? 'not_response' : 'threw';
+    if (kind === 'threw' && call.refusal) return call.refusal;
+    return guestFailure(kind, typeof report.message === 'string' ? report.message : 'unknown error');
+  }
+
+  /** Ends `call` once: counts it, frees its timers and fetches, and leaves the instance ready or, after a fatal error, dead. */
+  private end(call: InFlightCall, outcome: GuestResponse | SandboxError): void {
+    if (this.call !== call) return;
+    this.call = null;
+    clearTimeout(call.deadline);
+    call.outbound.abort();
+    this.calls++;
+    this.cpuUsed += call.budget.usedMicros();
+    if (outcome instanceof SandboxError) {
+      if (outcome.fatal) this.kill();
+      else this._state = 'ready';
+      call.reject(outcome);
+    } else {
+      this._state = 'ready';
+      call.resolve(outcome);
+    }
+  }
+
+  private kill(): void {
+    this.cpuClock();
+    this._state = 'dead';
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+function outboundResponseProblem(response: OutboundResponse): string | null {
+  if (!Number.isInteger(response.status) || response.status < 200 || response.status > 599) return `the response status ${response.status} cannot be handed to the app`;
+  if (!(response.body instanceof Uint8Array)) return 'the response body is not bytes';
+  return null;
+}
+
+/** Bundles are self-contained: there is nothing to import at run time, least of all node builtins. */
+function refuseImport(specifier: string): never {
+  throw new Error(`import of ${JSON.stringify(specifier)}: flick JS apps are single bundles and have no modules to import at run time`);
+}
