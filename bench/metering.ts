@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import wabtInit from 'wabt';
-import { FUEL_PER_CPU_MS, instrument } from '../src/runtime/wasm/instrument/index.js';
+import { FUEL_PER_CPU_MS, HOST_ACCESS, instrument } from '../src/runtime/wasm/instrument/index.js';
 import { emit, progress, quick, repeat, round } from './_harness.js';
 
 interface Workload {
@@ -44,7 +44,7 @@ type Kernel = (n: number) => number;
 
 interface Build {
   exports: WebAssembly.Exports;
-  fuel: WebAssembly.Global | null;
+  fuel: { set(fuel: number): void; get(): number } | null;
 }
 
 interface Sample {
@@ -61,27 +61,28 @@ function buildsOf(fixture: string): Record<'plain' | 'rewritten' | 'metered', Bu
   const rewrite = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: false });
   const meter = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: true });
   return {
-    plain: load(original, null, null),
-    rewritten: load(rewrite.bytes, rewrite.memory, null),
-    metered: load(meter.bytes, meter.memory, meter.fuelGlobal),
+    plain: load(original, null, false),
+    rewritten: load(rewrite.bytes, rewrite.memory, false),
+    metered: load(meter.bytes, meter.memory, meter.metered),
   };
 }
 
-function load(bytes: Uint8Array, memory: { initial: number; maximum: number } | null, fuelGlobal: string | null): Build {
+function load(bytes: Uint8Array, memory: { initial: number; maximum: number } | null, metered: boolean): Build {
   const imports: WebAssembly.Imports = memory ? { flick: { memory: new WebAssembly.Memory(memory) } } : {};
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
-  return { exports, fuel: fuelGlobal ? (exports[fuelGlobal] as WebAssembly.Global) : null };
+  const fuel = metered ? { set: exports[HOST_ACCESS.fuelSet] as (f: number) => void, get: exports[HOST_ACCESS.fuelGet] as () => number } : null;
+  return { exports, fuel };
 }
 
 /** One timed sample: `calls` calls of the workload on one build, its result and fuel spent. */
 function sample(build: Build, w: Workload): Sample {
   const fn = build.exports[w.export] as Kernel;
-  if (build.fuel) build.fuel.value = PLENTY_OF_FUEL;
+  build.fuel?.set(Number(PLENTY_OF_FUEL));
   let result = 0;
   const t0 = process.cpuUsage();
   for (let i = 0; i < w.calls; i++) result ^= fn(w.arg);
   const cpu = process.cpuUsage(t0);
-  const fuel = build.fuel ? Number(PLENTY_OF_FUEL - (build.fuel.value as bigint)) : 0;
+  const fuel = build.fuel ? Number(PLENTY_OF_FUEL) - build.fuel.get() : 0;
   return { result, ms: (cpu.user + cpu.system) / 1000, fuel };
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flick's tests and benchmarks need, only when missing.
-# Usage: scripts/install-system-deps.sh [toolchain] [etcd] [chromium] [all]
+# Usage: scripts/install-system-deps.sh [toolchain] [etcd] [chromium] [bench] [all]
 set -euo pipefail
 want=("${@:-all}")
 pkgs=()
@@ -10,8 +10,10 @@ for w in "${want[@]}"; do
     toolchain) for p in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32; do need "$p"; done ;;
     etcd) need etcd-server ;;
     chromium) need chromium ;;
-    all) for p in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 etcd-server chromium; do need "$p"; done ;;
-    *) echo "install-system-deps: unknown group '$w' (use toolchain, etcd, chromium or all)" >&2; exit 2 ;;
+    # bench: wrk is the HTTP load generator the rps bench points at flick and at workerd alike.
+    bench) need wrk ;;
+    all) for p in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 etcd-server chromium wrk; do need "$p"; done ;;
+    *) echo "install-system-deps: unknown group '$w' (use toolchain, etcd, chromium, bench or all)" >&2; exit 2 ;;
   esac
 done
 [ ${#pkgs[@]} -eq 0 ] && exit 0

@@ -15,7 +15,7 @@ import type { NodeLimits } from './limits.js';
 import { validateManifest, type Manifest } from './manifest.js';
 import { readStaticFiles } from './static-files.js';
 
-export const APP_FILE = 'flick.json';
+const APP_FILE = 'flick.json';
 
 export interface AppConfig {
   manifest: Manifest;
@@ -40,7 +40,7 @@ export async function readAppConfig(dir: string): Promise<AppConfig> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new BuildError('no_app_file', `${file} does not exist`, 'pass an app directory (one with a flick.json), or create one with `flick init`');
+    throw new BuildError('no_app_file', `${file} does not exist`, 'pass an app directory: one holding a flick.json (see docs/image-format.md)');
   }
   let raw: unknown;
   try {

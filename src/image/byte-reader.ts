@@ -4,6 +4,9 @@
  */
 import { ImageError } from './errors.js';
 
+/** Throws on malformed UTF-8 instead of substituting U+FFFD, and keeps a BOM, so text round-trips byte for byte. */
+export const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export class ByteReader {
   private offset = 0;
   private readonly view: DataView;

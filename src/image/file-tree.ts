@@ -3,16 +3,15 @@
  * entries `u16 path length | UTF-8 path | u32 data length | data`, paths strictly ascending by
  * bytes, so one tree has exactly one encoding. See docs/image-format.md.
  */
-import { ByteReader } from './byte-reader.js';
+import { ByteReader, strictUtf8 } from './byte-reader.js';
 import { ImageError } from './errors.js';
 
 export type FileTree = ReadonlyMap<string, Uint8Array>;
 
-export const MAX_FILE_PATH_BYTES = 1024;
+const MAX_FILE_PATH_BYTES = 1024;
 export const MAX_FILES = 10_000;
 
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Why `path` cannot name a file in an image, or undefined when it can: relative, `/`-separated, no `.`/`..`/empty segments. */
 export function filePathProblem(path: string): string | undefined {
@@ -48,7 +47,7 @@ export function encodeFileTree(files: FileTree): Uint8Array {
   return out;
 }
 
-/** Decodes and checks a file tree section; file contents are copied out of `payload`. */
+/** Decodes and checks a file tree section; file contents are copied out of `payload` (which may be a caller's Buffer). */
 export function decodeFileTree(payload: Uint8Array): Map<string, Uint8Array> {
   const reader = new ByteReader(payload, 'the file tree');
   const count = reader.u32('the file count');
@@ -68,7 +67,7 @@ export function decodeFileTree(payload: Uint8Array): Map<string, Uint8Array> {
     }
     if (previous && Buffer.compare(previous, pathBytes) >= 0) throw badTree(`path "${path}" is out of order or repeated`);
     previous = pathBytes;
-    files.set(path, reader.bytesOf(reader.u32(`the length of "${path}"`), `the contents of "${path}"`).slice());
+    files.set(path, new Uint8Array(reader.bytesOf(reader.u32(`the length of "${path}"`), `the contents of "${path}"`)));
   }
   if (reader.remaining !== 0) throw badTree(`has ${reader.remaining} stray bytes after its last file`);
   checkTree([...files.keys()]);

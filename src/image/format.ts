@@ -8,7 +8,7 @@
  * nothing past the end, and allocates nothing a length field asks for beyond the input's own size.
  */
 import { createHash } from 'node:crypto';
-import { ByteReader } from './byte-reader.js';
+import { ByteReader, strictUtf8 } from './byte-reader.js';
 import { canonicalJson } from './canonical-json.js';
 import { ImageError, type ImageErrorCode } from './errors.js';
 import { decodeFileTree, encodeFileTree, type FileTree } from './file-tree.js';
@@ -83,9 +83,9 @@ export function decodeImage(bytes: Uint8Array, limits?: NodeLimits): Image {
   if (limits) checkAgainstLimits(manifest, limits);
   const filesPayload = sections.get(Section.Files);
   const files = filesPayload ? decodeFileTree(filesPayload) : new Map<string, Uint8Array>();
-  // A private copy: the image is immutable even if the caller reuses its buffer, and validation
-  // below needs an unshared buffer.
-  const code = sections.get(Section.Code)!.slice();
+  // A private copy (not `.slice()`, which on a Buffer is a view): the image stays immutable even if
+  // the caller reuses its buffer, and WebAssembly.validate needs an unshared buffer.
+  const code = new Uint8Array(sections.get(Section.Code)!);
   checkCode(code, manifest);
   return { id: imageId(bytes), manifest, code, files };
 }
@@ -139,7 +139,7 @@ function checkMagic(bytes: Uint8Array): void {
 function readManifest(payload: Uint8Array): Manifest {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(payload);
+    text = strictUtf8.decode(payload);
   } catch {
     throw new ImageError('bad_utf8', "the image's manifest is not valid UTF-8", 'the file is corrupted; rebuild it with `flick build`');
   }
@@ -160,7 +160,7 @@ function readManifest(payload: Uint8Array): Manifest {
 function checkCode(code: Uint8Array, manifest: Manifest): void {
   if (manifest.runtime === 'js') {
     try {
-      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(code);
+      strictUtf8.decode(code);
     } catch {
       throw new ImageError('bad_code', "the image's JS bundle is not valid UTF-8", 'rebuild the image with `flick build`');
     }

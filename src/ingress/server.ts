@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { RouteTable } from './route-table.js';
 import { AppGate, type GateLimits } from './app-gate.js';
+import { WebSocketIngress } from './websocket.js';
 
 export interface Dispatcher {
   dispatch(app: string, request: GuestRequest): Promise<GuestResponse>;
@@ -34,6 +35,8 @@ export interface IngressOptions {
   gate: GateLimits;
   /** Time allowed to receive a request's headers: slow clients (slowloris) are cut off after it. */
   headersTimeoutMs: number;
+  /** WebSocket messages waiting for the app per connection before reading pauses (messages are limited to maxBodyBytes). */
+  maxQueuedMessages: number;
 }
 
 export const DEFAULT_INGRESS: Omit<IngressOptions, 'host' | 'port'> = {
@@ -41,6 +44,7 @@ export const DEFAULT_INGRESS: Omit<IngressOptions, 'host' | 'port'> = {
   maxHeaderBytes: 16 << 10,
   gate: { limit: 256, queue: 1024 },
   headersTimeoutMs: 10_000,
+  maxQueuedMessages: 16,
 };
 
 export class Ingress {
@@ -49,6 +53,7 @@ export class Ingress {
   private readonly server: Server;
   private readonly opts: IngressOptions;
   readonly stats = { requests: 0, refused: 0, tooLarge: 0, notFound: 0 };
+  readonly websockets: WebSocketIngress;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -65,6 +70,13 @@ export class Ingress {
       },
       (req, res) => void this.serve(req, res),
     );
+    this.websockets = new WebSocketIngress({
+      routes: this.routes,
+      gate: (app) => this.gate(app),
+      dispatcher,
+      limits: { maxMessageBytes: this.opts.maxBodyBytes, maxQueuedMessages: this.opts.maxQueuedMessages },
+    });
+    this.server.on('upgrade', (req, socket, head) => this.websockets.upgrade(req, socket, head));
   }
 
   listen(): Promise<AddressInfo> {
@@ -82,6 +94,7 @@ export class Ingress {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
+      this.websockets.close();
     });
   }
 
@@ -160,7 +173,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | nul
   });
 }
 
-function writeResponse(res: ServerResponse, r: GuestResponse): void {
+export function writeResponse(res: ServerResponse, r: GuestResponse): void {
   res.statusCode = r.status;
   for (const [k, v] of r.headers) res.appendHeader(k, v);
   res.setHeader('content-length', r.body.byteLength);

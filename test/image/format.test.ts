@@ -71,11 +71,12 @@ describe('image format', () => {
     assert.deepEqual(encodeImage({ manifest: a, code: wasm, files }), encodeImage({ manifest: b, code: wasm, files: reversed }));
   });
 
-  it('decodes the code into its own buffer', () => {
-    const bytes = encodeImage({ manifest: sampleManifest(), code: wasm });
+  it('copies code and files out of the input, even from a Buffer', () => {
+    const bytes = Buffer.from(encodeImage({ manifest: sampleManifest(), code: wasm, files }));
     const image = decodeImage(bytes);
     bytes.fill(0);
     assert.ok(WebAssembly.validate(image.code));
+    assert.deepEqual(image.files.get('robots.txt'), files.get('robots.txt'));
   });
 
   it('refuses files that are not images', () => {

@@ -4,8 +4,9 @@
  * build script and the tests all produce the same bytes for the same source.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { installRoot } from '../../host/install-root.js';
 import { BuildError } from '../errors.js';
 import type { AscRuntime } from '../build-spec.js';
 
@@ -14,9 +15,7 @@ interface SdkCompiler {
   compileAssemblyScript(options: { appDir: string; entry: string; runtime: AscRuntime }): Promise<{ wasm: Uint8Array }>;
 }
 
-const SDK_COMPILER = join('sdk', 'compile.mjs');
-/** This file is src/image/compile/ under tsx and dist/src/image/compile/ once compiled. */
-const MAX_LEVELS_TO_REPOSITORY = 5;
+const SDK_COMPILER = join(installRoot, 'sdk', 'compile.mjs');
 
 let sdkCompiler: Promise<SdkCompiler> | undefined;
 
@@ -36,10 +35,6 @@ export async function compileAssemblyScript(appDir: string, entry: string, runti
 }
 
 async function loadSdkCompiler(): Promise<SdkCompiler> {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let level = 0; level <= MAX_LEVELS_TO_REPOSITORY; level++, dir = dirname(dir)) {
-    const candidate = join(dir, SDK_COMPILER);
-    if (existsSync(candidate)) return (await import(pathToFileURL(candidate).href)) as SdkCompiler;
-  }
+  if (existsSync(SDK_COMPILER)) return (await import(pathToFileURL(SDK_COMPILER).href)) as SdkCompiler;
   throw new BuildError('compile_failed', 'the AssemblyScript SDK (sdk/compile.mjs) is not installed next to this flick', 'reinstall flick with `npm ci` at the repository root');
 }

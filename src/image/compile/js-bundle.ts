@@ -6,7 +6,7 @@
 import { build, type Message } from 'esbuild';
 import { BuildError } from '../errors.js';
 
-export const JS_TARGET = 'es2022';
+const JS_TARGET = 'es2022';
 
 export async function bundleJs(appDir: string, entry: string): Promise<Uint8Array> {
   try {

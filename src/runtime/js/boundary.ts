@@ -26,7 +26,8 @@ const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
  * (Buffer's, LMDB's): passing the view itself would hand the guest whatever else the pool holds.
  */
 export function ownedBytes(view: Uint8Array): Uint8Array {
-  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && !(view.buffer instanceof SharedArrayBuffer) ? view : view.slice();
+  // new Uint8Array(view) always copies; view.slice() would not for a Buffer, whose slice is a view.
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && !(view.buffer instanceof SharedArrayBuffer) ? view : new Uint8Array(view);
 }
 
 export function requestForGuest(request: GuestRequest, appName: string): GuestSideRequest {

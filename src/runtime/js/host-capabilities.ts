@@ -52,12 +52,13 @@ export function hostCallbacks(grants: CapabilityGrants, hooks: CallHooks): Recor
     if (value instanceof Uint8Array) return value;
     throw guestVisibleError(`${what} must be bytes`);
   };
-  // A failure of the host's own KV store reaches the guest as a message only.
+  // A failure of the host's own KV store goes to the app's log; its message may name host paths, so the guest gets none of it.
   const kvCall = <T>(op: string, run: () => T): T => {
     try {
       return run();
     } catch (e) {
-      throw guestVisibleError(`KV ${op} failed: ${e instanceof Error ? e.message : String(e)}`);
+      grants.log('error', `KV ${op} failed in the store: ${e instanceof Error ? e.message : String(e)}`);
+      throw guestVisibleError(`KV ${op} failed in the store (details are in the app's log)`);
     }
   };
 

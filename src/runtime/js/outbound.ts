@@ -59,7 +59,9 @@ export const fetchOutbound: OutboundFetch = async (request, signal) => {
     redirect: 'manual',
     signal,
   });
-  return { status: response.status, statusText: response.statusText, headers: [...response.headers], body: await readCapped(response) };
+  const headers: Array<[string, string]> = [];
+  response.headers.forEach((value, name) => headers.push([name, value]));
+  return { status: response.status, statusText: response.statusText, headers, body: await readCapped(response) };
 };
 
 async function readCapped(response: Response): Promise<Uint8Array> {

@@ -11,14 +11,15 @@ import { applyMemory, captureMemory, memoryImageProblem, type MemoryImage } from
 import { newWasiState, WasiExit, type WasiState } from './wasi/state.js';
 import { cgiArguments, cgiEnvironment, parseCgiResponse } from './wagi.js';
 import { finishResponse } from './abi/flick-imports.js';
+import { HOST_ACCESS } from './instrument/host-access.js';
 
 export interface WasmSnapshot {
   format: 1;
   /** Fingerprint of the app (image + rewriting) it belongs to. */
   app: string;
   memory: MemoryImage;
-  /** Values of the module's mutable globals, in the app's `mutableGlobals` order. */
-  globals: Array<number | bigint>;
+  /** Bits of the module's mutable globals, in index order (see instrument/host-access.ts). */
+  globals: bigint[];
   wasi: WasiState;
   calls: number;
   cpuUsed: number;
@@ -32,8 +33,8 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
   private readonly app: WasmApp;
   private readonly exports: WebAssembly.Exports;
   private readonly ctx: InstanceContext;
-  private readonly fuel: WebAssembly.Global | null;
-  private readonly fuelIsBig: boolean;
+  private readonly setFuel: ((fuel: number) => void) | null;
+  private readonly getFuel: (() => number) | null;
   private _state: InstanceState = 'ready';
   private calls = 0;
   private cpuUsed = 0;
@@ -44,9 +45,8 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     this.app = app;
     this.ctx = { memory, wasi, stdio: this.stdioSink(), call: null, kv: app.kv, log: app.log, deadlineAt: Infinity };
     this.exports = app.instantiate(memory).exports;
-    const fuel = app.layout.fuelGlobal ? (this.exports[app.layout.fuelGlobal] as WebAssembly.Global) : null;
-    this.fuel = fuel;
-    this.fuelIsBig = fuel !== null && typeof fuel.value === 'bigint';
+    this.setFuel = app.layout.metered ? (this.exports[HOST_ACCESS.fuelSet] as (fuel: number) => void) : null;
+    this.getFuel = app.layout.metered ? (this.exports[HOST_ACCESS.fuelGet] as () => number) : null;
   }
 
   static spawn(app: WasmApp): WasmInstance {
@@ -61,15 +61,15 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     }
     const problem = memoryImageProblem(snap.memory, app.layout.memory.maximum);
     if (problem) throw new SandboxError('snapshot_invalid', `the snapshot is damaged: ${problem}`, 'take a new snapshot; this one cannot be restored', 500);
-    if (snap.globals.length !== app.layout.mutableGlobals.length) {
-      throw new SandboxError('snapshot_invalid', `the snapshot has ${snap.globals.length} globals, the module ${app.layout.mutableGlobals.length}`, 'take a new snapshot; this one cannot be restored', 500);
+    if (snap.globals.length !== app.layout.globalCount) {
+      throw new SandboxError('snapshot_invalid', `the snapshot has ${snap.globals.length} globals, the module ${app.layout.globalCount}`, 'take a new snapshot; this one cannot be restored', 500);
     }
     const memory = app.pool.takeWarm(snap.memory.pages);
     // Fork shares one snapshot between instances, so the plain-data WASI state is copied.
     const self = new WasmInstance(app, memory, structuredClone(snap.wasi));
     applyMemory(memory, snap.memory, app.initDirty);
-    const names = app.layout.mutableGlobals;
-    for (let i = 0; i < names.length; i++) (self.exports[names[i]] as WebAssembly.Global).value = snap.globals[i];
+    const setGlobal = self.exports[HOST_ACCESS.globalSet] as (index: number, bits: bigint) => void;
+    for (let i = 0; i < snap.globals.length; i++) setGlobal(i, snap.globals[i]);
     self.calls = snap.calls;
     self.cpuUsed = snap.cpuUsed;
     return self;
@@ -91,9 +91,9 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
 
   snapshot(): WasmSnapshot {
     if (this._state !== 'ready') throw this.notReady();
-    const names = this.app.layout.mutableGlobals;
-    const globals = new Array<number | bigint>(names.length);
-    for (let i = 0; i < names.length; i++) globals[i] = (this.exports[names[i]] as WebAssembly.Global).value as number | bigint;
+    const getGlobal = this.exports[HOST_ACCESS.globalGet] as (index: number) => bigint;
+    const globals: bigint[] = [];
+    for (let i = 0; i < this.app.layout.globalCount; i++) globals.push(getGlobal(i));
     const memory = captureMemory(this.ctx.memory);
     this.app.pool.learnRestoreSize(memory.pages);
     return { format: 1, app: this.app.fingerprint, memory, globals, wasi: structuredClone(this.ctx.wasi), calls: this.calls, cpuUsed: this.cpuUsed };
@@ -143,8 +143,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     const ref = this.app.ref;
     const outer = ref.current;
     const budget = this.app.fuelPerCall;
-    const fuel = this.fuel;
-    if (fuel) fuel.value = this.fuelIsBig ? BigInt(budget) : budget;
+    this.setFuel?.(budget);
     this._state = 'busy';
     if (outer === null) this.ctx.deadlineAt = performance.now() + this.app.manifest.resources.deadlineMs;
     ref.current = this.ctx;
@@ -156,7 +155,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
       throw this.classify(e);
     } finally {
       ref.current = outer;
-      if (fuel) this.cpuUsed += budget - Math.max(0, Number(fuel.value));
+      if (this.getFuel) this.cpuUsed += budget - Math.max(0, this.getFuel());
     }
   }
 
@@ -169,7 +168,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       return new SandboxError('stack_overflow', 'instance overflowed its call stack (deep or unbounded recursion)', 'bound the recursion depth or make it iterative', 503, { cause: e });
     }
-    if (this.fuel && Number(this.fuel.value) < 0) {
+    if (this.getFuel && this.getFuel() < 0) {
       return new SandboxError('cpu_budget_exceeded', `instance used up its CPU budget of ${limits.cpuMsPerCall} ms for one call`, 'do less work per request, or raise resources.cpuMsPerCall in flick.json', 503, { cause: e });
     }
     if (this.ctx.memory.buffer.byteLength >= this.app.memoryLimitBytes) {

@@ -3,24 +3,27 @@
  * builder: whatever the module declares, after this it
  *
  * 1. imports its memory as `flick`.`memory` with the manifest's limit as maximum (memory-import.ts),
- * 2. exports every mutable global it defines as `__flick_g<i>`, so snapshots can read and restore them,
+ * 2. exports accessors for every mutable global it defines, so snapshots can read and restore them
+ *    (host-access.ts: functions, not exported globals, which would cost an object per instantiation),
  * 3. has no start section: its start function is exported as `__flick_start`, for the host to call
  *    once the instance's context and fuel are set (a start section would run inside instantiation,
  *    unmetered and before any of that exists),
- * 4. when metered, counts fuel in the exported i64 global `__flick_fuel` (metering.ts).
+ * 4. when metered, counts fuel in an i64 global (metering.ts), set and read through accessors.
  *
  * Host protocol: instantiate with `flick.memory` = a memory of `memory.initial` pages and at most
- * `memory.maximum`; before each call set `__flick_fuel` to the budget (a BigInt); after a trap, a
- * negative `__flick_fuel` means the budget ran out (see metering.ts for why that is unambiguous).
+ * `memory.maximum`; before each call `__flick_fuel_set(budget)`; after a trap, a negative
+ * `__flick_fuel_get()` means the budget ran out (see metering.ts for why that is unambiguous).
  */
 import binaryen from 'binaryen';
 import { ModuleRejectedError } from './errors.js';
 import { importMemoryFromHost, type MemoryShape } from './memory-import.js';
 import { addFuelGlobal, meterFunctions } from './metering.js';
+import { addFuelAccessors, addGlobalAccessors, mutableGlobals } from './host-access.js';
 
 export { ModuleRejectedError, type ModuleRejectedCode } from './errors.js';
 export { MEMORY_IMPORT, type MemoryShape } from './memory-import.js';
 export { FUEL_PER_CPU_MS, fuelForCpuMs } from './fuel.js';
+export { HOST_ACCESS } from './host-access.js';
 
 export interface InstrumentOptions {
   /** The manifest's memory limit, in 64 KiB pages. */
@@ -34,10 +37,10 @@ export interface InstrumentedModule {
   bytes: Uint8Array;
   /** The memory to hand it as `flick`.`memory`, in pages; `maximum` is already capped by the limit. */
   memory: MemoryShape;
-  /** Export names of the module's own mutable globals, in global index order (imported ones are the host's). */
-  mutableGlobals: string[];
-  /** Export name of the i64 fuel counter, when metered. */
-  fuelGlobal: string | null;
+  /** How many mutable globals the module defines: indexes for `__flick_global_get/set` (host-access.ts). */
+  globalCount: number;
+  /** Fuel is counted: `__flick_fuel_set` / `__flick_fuel_get` exist. */
+  metered: boolean;
   /** Export name of the former start function, which the host calls right after instantiating. */
   startExport: string | null;
 }
@@ -47,12 +50,11 @@ export interface InstrumentedModule {
  * export order, memory import) or how fuel is counted: snapshots and budgets made under one
  * version are not valid under another.
  */
-export const INSTRUMENT_VERSION = 'instrument-1';
+export const INSTRUMENT_VERSION = 'instrument-2';
 
 /** Exports the node adds; a module's own exports may not start with this. */
 const RESERVED_EXPORT_PREFIX = '__flick_';
-const GLOBAL_EXPORT_PREFIX = `${RESERVED_EXPORT_PREFIX}g`;
-const FUEL_EXPORT = `${RESERVED_EXPORT_PREFIX}fuel`;
+const FUEL_GLOBAL = `${RESERVED_EXPORT_PREFIX}fuel`;
 const START_EXPORT = `${RESERVED_EXPORT_PREFIX}start`;
 
 /**
@@ -80,19 +82,19 @@ export function instrument(wasm: Uint8Array, opts: InstrumentOptions): Instrumen
   const module = readModule(bytes);
   try {
     checkReservedExports(module);
-    const mutableGlobals = exportMutableGlobals(module);
+    const globals = mutableGlobals(module);
     const startExport = exportStartFunction(module);
-    let fuelGlobal: string | null = null;
     if (opts.meter) {
-      const internal = unusedGlobalName(module, FUEL_EXPORT);
-      addFuelGlobal(module, internal);
-      meterFunctions(module, internal);
-      module.addGlobalExport(internal, FUEL_EXPORT);
-      fuelGlobal = FUEL_EXPORT;
+      const fuel = unusedGlobalName(module, FUEL_GLOBAL);
+      addFuelGlobal(module, fuel);
+      meterFunctions(module, fuel);
+      // Added after metering: the host's accessors cost no fuel.
+      addFuelAccessors(module, fuel);
     }
+    addGlobalAccessors(module, globals);
     // DWARF describes code offsets that the rewriting has moved: stale, and often most of the file.
     module.runPasses(['strip-dwarf']);
-    return { bytes: module.emitBinary(), memory, mutableGlobals, fuelGlobal, startExport };
+    return { bytes: module.emitBinary(), memory, globalCount: globals.length, metered: opts.meter, startExport };
   } finally {
     module.dispose();
   }
@@ -129,20 +131,6 @@ function checkReservedExports(module: binaryen.Module): void {
       throw new ModuleRejectedError('reserved_name', `the module exports "${name}"; names starting with ${RESERVED_EXPORT_PREFIX} are the node's`, 'rename that export');
     }
   }
-}
-
-/** Imported globals are skipped: the host created them and already holds them. */
-function exportMutableGlobals(module: binaryen.Module): string[] {
-  const names: string[] = [];
-  for (let i = 0; i < module.getNumGlobals(); i++) {
-    const global = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
-    const imported = global.init === 0; // only imports lack an initializer
-    if (!global.mutable || imported) continue;
-    const exportName = `${GLOBAL_EXPORT_PREFIX}${names.length}`;
-    module.addGlobalExport(global.name, exportName);
-    names.push(exportName);
-  }
-  return names;
 }
 
 function exportStartFunction(module: binaryen.Module): string | null {

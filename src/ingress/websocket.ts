@@ -1,0 +1,279 @@
+/**
+ * WebSocket on the ingress port. An upgrade is routed like an HTTP request (RouteTable, AppGate; the
+ * http server already enforced the header limit) and announced to the app as an `open` request; then
+ * every message becomes one GuestRequest to the instance the upgrade request's key selects, and the
+ * response body, if any, goes back as a message. The guest needs no new ABI: the convention is in
+ * docs/abi.md, "WebSocket".
+ *
+ * Idle connections are the common case (100,000 on a node), so a connection costs ws's own objects
+ * plus one small record: no per-connection timers, no compression state, no copy of the request.
+ */
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import type { GuestRequest, GuestResponse } from '../runtime/request.js';
+import type { RouteTable } from './route-table.js';
+import type { AppGate } from './app-gate.js';
+import { answerError, writeResponse, type Dispatcher } from './server.js';
+
+export interface WebSocketLimits {
+  /** Largest message accepted, bytes: a larger one closes the connection with 1009. */
+  maxMessageBytes: number;
+  /** Messages waiting for the app on one connection before reading from its socket pauses. */
+  maxQueuedMessages: number;
+}
+
+export interface WebSocketIngressDeps {
+  routes: RouteTable;
+  gate(app: string): AppGate;
+  dispatcher: Dispatcher;
+  limits: WebSocketLimits;
+}
+
+/** The request header that tells the guest what happened on a connection. */
+export const EVENT_HEADER = 'flick-websocket';
+/** Response header: close the connection (`CODE` or `CODE REASON`); request header on `close` events. */
+export const CLOSE_HEADER = 'flick-websocket-close';
+/** Request header: the connection's number on this node, so a room can tell its sockets apart. */
+export const CONNECTION_HEADER = 'flick-websocket-id';
+
+type WebSocketEvent = 'open' | 'message' | 'close';
+
+/** Close codes (RFC 6455 §7.4.1) flick itself uses. */
+const CLOSE = { goingAway: 1001, internalError: 1011, tryAgainLater: 1013, abnormal: 1006 } as const;
+
+/** Upgrade-request headers that describe the handshake, not the client: the guest never sees them. */
+const HANDSHAKE_HEADERS = new Set([
+  'connection', 'upgrade', 'content-length', 'content-type', 'transfer-encoding',
+  'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions',
+]);
+
+const TEXT = 'text/plain; charset=utf-8';
+const BINARY = 'application/octet-stream';
+
+/** Something the app is told about one connection, in the order it happened. */
+interface Delivery {
+  event: 'message' | 'close';
+  body: Uint8Array;
+  binary: boolean;
+  /** The close code, for `close`. */
+  code: number;
+}
+
+/** One open WebSocket: what its messages are dispatched as, and the queue of those not yet delivered. */
+class Connection {
+  readonly queue: Delivery[] = [];
+  delivering = false;
+  constructor(
+    readonly ws: WebSocket,
+    readonly app: string,
+    readonly url: string,
+    /** The upgrade request's headers (minus HANDSHAKE_HEADERS): they carry the instance key. */
+    readonly headers: Array<[string, string]>,
+    readonly id: string,
+  ) {}
+}
+
+export class WebSocketIngress {
+  private readonly wss: WebSocketServer;
+  private nextId = 1;
+  readonly stats = { opened: 0, closed: 0, messages: 0, refused: 0, notFound: 0, rejectedByApp: 0 };
+
+  constructor(private readonly deps: WebSocketIngressDeps) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.limits.maxMessageBytes,
+      // Compression keeps zlib state per connection (hundreds of KiB): off, so idle sockets stay cheap.
+      perMessageDeflate: false,
+      clientTracking: true,
+    });
+  }
+
+  /** Connections currently open. */
+  get open(): number {
+    return this.wss.clients.size;
+  }
+
+  /** The http server's `upgrade` listener. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Until ws owns the socket, a reset from the client must not become an uncaught error.
+    socket.on('error', ignore);
+    this.accept(req, socket as Socket, head).catch((e: Error) => {
+      answerError(answerOnSocket(req, socket as Socket), 500, 'internal', `flick failed to accept the WebSocket: ${e.message}`, 'this is a bug in flick: see the node logs');
+    });
+  }
+
+  /** Closes every connection at once (node shutdown): the apps get their `close` events with 1006. */
+  close(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+
+  private async accept(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const url = req.url ?? '/';
+    const app = url === '/_flick' || url.startsWith('/_flick/') ? null : this.deps.routes.resolve(req.headers.host, url);
+    if (app === null) {
+      this.stats.notFound++;
+      return answerError(answerOnSocket(req, socket), 404, 'no_route', `no app serves ${req.headers.host ?? ''}${url}`, 'apps answer WebSockets at ws://NAME.localhost:PORT/ or at the routes their manifest declares');
+    }
+    const headers = guestHeaders(req.rawHeaders);
+    const id = String(this.nextId++);
+    const opened = await this.call(app, eventRequest('open', req.method ?? 'GET', url, headers, id, EMPTY, false));
+    if ('code' in opened) {
+      const res = answerOnSocket(req, socket);
+      if (opened.status === 503) res.setHeader('retry-after', '1');
+      return answerError(res, opened.status, opened.code, opened.message, opened.hint);
+    }
+    if (opened.status < 200 || opened.status > 299) {
+      this.stats.rejectedByApp++;
+      return writeResponse(answerOnSocket(req, socket), opened);
+    }
+    if (socket.destroyed) {
+      // The client left while the app was deciding: the app heard `open`, so it hears `close` too.
+      await this.call(app, eventRequest('close', 'POST', url, headers, id, EMPTY, false, CLOSE.abnormal));
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', ignore);
+      const conn = new Connection(ws, app, url, headers, id);
+      this.stats.opened++;
+      ws.on('error', ignore); // always followed by 'close', which is what matters
+      ws.on('message', (data, isBinary) => this.receive(conn, data, isBinary));
+      ws.on('close', (code, reason) => {
+        this.stats.closed++;
+        this.enqueue(conn, { event: 'close', body: exactBytes(reason), binary: false, code });
+      });
+      void this.reply(conn, opened);
+    });
+  }
+
+  private receive(conn: Connection, data: RawData, binary: boolean): void {
+    this.stats.messages++;
+    this.enqueue(conn, { event: 'message', body: exactBytes(data as Buffer), binary, code: 0 });
+    // Backpressure: a client that sends faster than its app answers stops being read.
+    if (conn.queue.length >= this.deps.limits.maxQueuedMessages && !conn.ws.isPaused) conn.ws.pause();
+  }
+
+  private enqueue(conn: Connection, d: Delivery): void {
+    conn.queue.push(d);
+    if (!conn.delivering) void this.deliverAll(conn);
+  }
+
+  /** Delivers a connection's queue in order, one call at a time (an instance sees its socket's messages in order). */
+  private async deliverAll(conn: Connection): Promise<void> {
+    conn.delivering = true;
+    for (let d = conn.queue.shift(); d !== undefined; d = conn.queue.shift()) {
+      if (conn.ws.isPaused && conn.queue.length < this.deps.limits.maxQueuedMessages) conn.ws.resume();
+      if (d.event === 'close') {
+        await this.call(conn.app, eventRequest('close', 'POST', conn.url, conn.headers, conn.id, d.body, false, d.code));
+        continue;
+      }
+      const answer = await this.call(conn.app, eventRequest('message', 'POST', conn.url, conn.headers, conn.id, d.body, d.binary));
+      if ('code' in answer) closeFor(conn.ws, answer);
+      else await this.reply(conn, answer);
+    }
+    conn.delivering = false;
+  }
+
+  /** Sends the response body as a message (waiting until the socket took it: slow readers slow their own queue), then closes if asked. */
+  private async reply(conn: Connection, r: GuestResponse): Promise<void> {
+    const ws = conn.ws;
+    if (r.body.byteLength > 0 && ws.readyState === WebSocket.OPEN) {
+      const binary = headerValue(r.headers, 'content-type') === BINARY;
+      await new Promise<void>((resolve) => ws.send(r.body, { binary }, () => resolve()));
+    }
+    const close = headerValue(r.headers, CLOSE_HEADER);
+    if (close !== null) closeAsAsked(ws, close);
+  }
+
+  /** One dispatch through the app's gate; a refusal or a failure comes back as its HTTP answer instead of throwing. */
+  private async call(app: string, request: GuestRequest): Promise<GuestResponse | Refusal> {
+    const gate = this.deps.gate(app);
+    const admitted = gate.enter();
+    if (admitted === false || (admitted !== true && !(await admitted))) {
+      this.stats.refused++;
+      return { status: 503, code: 'overloaded', message: `app '${app}' is at its concurrency limit and its queue is full`, hint: 'retry after a moment; the limit is per app (ingress gate)' };
+    }
+    try {
+      return await this.deps.dispatcher.dispatch(app, request);
+    } catch (e) {
+      const a = e as Partial<Refusal> & { httpStatus?: number };
+      if (typeof a.httpStatus === 'number') return { status: a.httpStatus, code: a.code ?? 'error', message: a.message ?? 'error', hint: a.hint ?? '' };
+      return { status: 500, code: 'internal', message: `flick failed to deliver the WebSocket event: ${(e as Error).message}`, hint: 'this is a bug in flick: see the node logs' };
+    } finally {
+      gate.leave();
+    }
+  }
+}
+
+/** Why an event could not be delivered, as an HTTP answer (the same fields ingress answers HTTP errors with). */
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+  hint: string;
+}
+
+function eventRequest(event: WebSocketEvent, method: string, url: string, headers: Array<[string, string]>, id: string, body: Uint8Array, binary: boolean, closeCode?: number): GuestRequest {
+  const own: Array<[string, string]> = [[EVENT_HEADER, event], [CONNECTION_HEADER, id]];
+  if (event === 'message') own.push(['content-type', binary ? BINARY : TEXT]);
+  if (closeCode !== undefined) own.push([CLOSE_HEADER, String(closeCode)]);
+  return { method, url, headers: own.concat(headers), body };
+}
+
+function guestHeaders(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (!HANDSHAKE_HEADERS.has(name) && !name.startsWith('flick-websocket')) out.push([name, raw[i + 1]]);
+  }
+  return out;
+}
+
+/**
+ * The message as its own bytes. ws hands out views into the socket's read buffer (up to 64 KiB), and
+ * posting a view to a scheduler thread clones the whole buffer behind it.
+ */
+function exactBytes(data: Buffer): Uint8Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
+}
+
+function headerValue(headers: Array<[string, string]>, name: string): string | null {
+  for (const [k, v] of headers) if (k.toLowerCase() === name) return v;
+  return null;
+}
+
+/** The app's `flick-websocket-close: CODE [REASON]`; a code or reason ws refuses (RFC 6455) closes with 1011 instead. */
+function closeAsAsked(ws: WebSocket, header: string): void {
+  const space = header.indexOf(' ');
+  const code = Number(space < 0 ? header : header.slice(0, space));
+  const reason = space < 0 ? '' : header.slice(space + 1);
+  try {
+    ws.close(code, reason);
+  } catch {
+    ws.close(CLOSE.internalError, `flick: bad ${CLOSE_HEADER} header`);
+  }
+}
+
+/** An event the app could not take: overload asks the client to come back later, a vanished app is going away, anything else is an error. */
+function closeFor(ws: WebSocket, r: Refusal): void {
+  const code = r.status === 503 ? CLOSE.tryAgainLater : r.status === 404 ? CLOSE.goingAway : CLOSE.internalError;
+  if (ws.readyState === WebSocket.OPEN) ws.close(code, r.code.slice(0, 120));
+}
+
+/** An HTTP response written straight onto an upgrade's socket (which the http server no longer serves), closing it after. */
+function answerOnSocket(req: IncomingMessage, socket: Socket): ServerResponse {
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.on('finish', () => {
+    res.detachSocket(socket);
+    socket.destroySoon();
+  });
+  return res;
+}
+
+function ignore(): void {}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,64 @@
+/**
+ * Puts every request into a trace: takes the caller's W3C `traceparent` (or starts a trace),
+ * hands the instance a `traceparent` naming the node's dispatch span, answers with one naming the
+ * ingress span, and pairs the node's RequestEvent with the request it belongs to.
+ *
+ * The pairing uses AsyncLocalStorage: the node emits its RequestEvent from inside `dispatch`, in
+ * the async context this wrapper opened, so the listener finds the request's trace there without
+ * the node having to know about traces.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Dispatcher } from '../ingress/server.js';
+import type { FlickNode, RequestEvent } from '../node/node.js';
+import type { GuestRequest, GuestResponse } from '../runtime/request.js';
+import { formatTraceParent, newSpanId, newTraceId, parseTraceParent } from './trace-context.js';
+import type { RequestTrace } from './traces.js';
+
+export type TraceSink = (trace: RequestTrace) => void;
+
+export class RequestTracer {
+  private readonly current = new AsyncLocalStorage<RequestTrace>();
+  private readonly onRequest = (ev: RequestEvent) => {
+    const t = this.current.getStore();
+    if (t) t.event = ev;
+  };
+
+  constructor(
+    private readonly node: FlickNode,
+    private readonly sink: TraceSink,
+  ) {
+    node.on('request', this.onRequest);
+  }
+
+  wrap(inner: Dispatcher): Dispatcher {
+    return { dispatch: (app, request) => this.dispatch(inner, app, request) };
+  }
+
+  close(): void {
+    this.node.off('request', this.onRequest);
+  }
+
+  private async dispatch(inner: Dispatcher, app: string, request: GuestRequest): Promise<GuestResponse> {
+    const headerAt = request.headers.findIndex(([k]) => k === 'traceparent');
+    const caller = headerAt < 0 ? null : parseTraceParent(request.headers[headerAt][1]);
+    const t: RequestTrace = {
+      traceId: caller?.traceId ?? newTraceId(), parentSpanId: caller?.parentSpanId ?? null, spanId: newSpanId(), nodeSpanId: newSpanId(),
+      sampled: caller?.sampled ?? true, app, method: request.method, url: request.url, start: performance.now(), end: 0, status: 0, event: null,
+    };
+    const forInstance: [string, string] = ['traceparent', formatTraceParent(t.traceId, t.nodeSpanId, t.sampled)];
+    if (headerAt < 0) request.headers.push(forInstance);
+    else request.headers[headerAt] = forInstance;
+    try {
+      const response = await this.current.run(t, () => inner.dispatch(app, request));
+      t.status = response.status;
+      response.headers.push(['traceparent', formatTraceParent(t.traceId, t.spanId, t.sampled)]);
+      return response;
+    } catch (e) {
+      t.status = (e as { httpStatus?: number }).httpStatus ?? 500;
+      throw e;
+    } finally {
+      t.end = performance.now();
+      this.sink(t);
+    }
+  }
+}
