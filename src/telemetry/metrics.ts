@@ -49,10 +49,12 @@ export class NodeMetrics {
     mirroredCounter(this.registry, 'flick_migrations_total', 'Live instances moved between schedulers', () => counters.migrations);
     mirroredCounter(this.registry, 'flick_restarts_total', 'Instances restarted after a crash or a lost scheduler', () => counters.restarts);
 
-    const outstanding = new Gauge({ name: 'flick_scheduler_outstanding_calls', help: 'Calls sent to each scheduler and not yet answered', labelNames: ['scheduler'], registers });
-    outstanding.collect = () => {
-      for (const s of node.schedulers) outstanding.set({ scheduler: String(s.index) }, s.outstanding);
-    };
+    new Gauge({
+      name: 'flick_scheduler_outstanding_calls', help: 'Calls sent to each scheduler and not yet answered', labelNames: ['scheduler'], registers,
+      collect() {
+        for (const s of node.schedulers) this.set({ scheduler: String(s.index) }, s.outstanding);
+      },
+    });
     this.instanceGauges(registers);
     for (const s of node.schedulers) {
       this.schedulerBusy.inc({ scheduler: String(s.index) }, 0);
@@ -94,14 +96,14 @@ export class NodeMetrics {
   /** Per-instance gauges and per-app totals, rebuilt from the instance table at each scrape. */
   private instanceGauges(registers: Registry[]): void {
     const labelNames = ['app', 'release', 'instance'] as const;
-    const cpu = new Gauge({ name: 'flick_instance_cpu_fuel', help: 'Fuel (metered wasm work) an instance has used', labelNames, registers });
+    // One collect fills them all, on the first of them to be read: the table is walked once per scrape.
+    const cpu = new Gauge({ name: 'flick_instance_cpu_fuel', help: 'Fuel (metered wasm work) an instance has used', labelNames, registers, collect: () => fill() });
     const memory = new Gauge({ name: 'flick_instance_memory_bytes', help: 'Linear memory of an instance', labelNames, registers });
     const restarts = new Gauge({ name: 'flick_instance_restarts', help: 'Times an instance was restarted', labelNames, registers });
     const requests = new Gauge({ name: 'flick_instance_requests', help: 'Requests an instance has served', labelNames, registers });
     const count = new Gauge({ name: 'flick_instances', help: 'Instances known to the node, per app and state', labelNames: ['app', 'state'], registers });
     const appMemory = new Gauge({ name: 'flick_app_memory_bytes', help: 'Linear memory of all of an app\'s running instances', labelNames: ['app'], registers });
-    // One collect fills them all, on the first of them to be read: the table is walked once per scrape.
-    cpu.collect = () => {
+    const fill = () => {
       for (const g of [cpu, memory, restarts, requests, count, appMemory]) g.reset();
       let n = 0;
       for (const rec of this.node.table.all()) {

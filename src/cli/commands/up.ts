@@ -37,7 +37,16 @@ export function register(program: Command): void {
         if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use`, `start on another port: flick up --port ${port + 1}`);
         throw e;
       }
-      if (opts.demo) await deployDemo(daemon);
+      if (opts.demo) {
+        try {
+          await deployDemo(daemon);
+        } catch (e) {
+          // A failed demo deploy must not leave the node running headless (its scheduler threads
+          // would keep the process alive after the error is printed).
+          await daemon.stop();
+          throw e;
+        }
+      }
       process.stdout.write(`flick ready ${daemon.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

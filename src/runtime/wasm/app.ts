@@ -17,6 +17,8 @@ import { WasmInstance, type WasmSnapshot } from './instance.js';
 import type { FileSource } from './wasi/files.js';
 
 const WASM_PAGE = 65536;
+/** Beyond the data segments, the first page of heap a call is about to use. */
+const PREFAULT_HEAP_BYTES = 4096;
 
 export interface WasmAppOptions {
   /** Read-only file tree the app sees through WASI (from the image). */
@@ -71,8 +73,9 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
     // Start code runs on spawn, never on restore: a wasm start section (moved to an export by the
     // rewriting) or a WASI reactor's `_initialize` (AssemblyScript apps), then `flick_init`.
     this.startExports = [this.layout.startExport, '_initialize', 'flick_init'].filter((n): n is string => n !== null && exports.has(n));
-    this.pool = new MemoryPool(this.layout.memory, opts.pool);
     this.initDirty = this.probeInitDirty();
+    const lastDirty = this.initDirty.length ? this.initDirty[this.initDirty.length - 2] + this.initDirty[this.initDirty.length - 1] : 0;
+    this.pool = new MemoryPool(this.layout.memory, { prefaultBytes: lastDirty + PREFAULT_HEAP_BYTES, ...opts.pool });
     this.pool.fill();
   }
 

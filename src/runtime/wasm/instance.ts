@@ -11,7 +11,7 @@ import { applyMemory, captureMemory, memoryImageProblem, type MemoryImage } from
 import { newWasiState, WasiExit, type WasiState } from './wasi/state.js';
 import { cgiArguments, cgiEnvironment, parseCgiResponse } from './wagi.js';
 import { finishResponse } from './abi/flick-imports.js';
-import { HOST_ACCESS } from './instrument/host-access.js';
+import { HOST_ACCESS } from './instrument/host-access-names.js';
 
 export interface WasmSnapshot {
   format: 1;
