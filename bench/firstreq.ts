@@ -4,6 +4,7 @@
  * in a child process) serves examples/counter, keyed on `Flick-Key`; requests go one at a time so
  * each is timed alone. The same loop on one already-seen key is the warm figure beside it.
  */
+import { machineNote } from './_machine.js';
 import { emit, percentile, progress, quick, repeat, round, sortedCopy } from './_harness.js';
 import { withNode } from './_node-process.js';
 import { AppClient, type Sample } from './_http.js';
@@ -56,6 +57,6 @@ emit({
   warm_request_p99_us: round(result.median.warm_p99, 1),
   target_p50_us: 1000,
   counter_instances_at_end: result.instances,
-  conditions: `flick up --demo in a child process (one scheduler per core); examples/counter per-key on Flick-Key; one undici keep-alive connection over loopback, one request at a time; ${RUNS} runs x ${REQUESTS} never-seen keys (+ ${REQUESTS} requests to one seen key for the warm figure) after ${WARMUP} warm-up requests; medians of per-run percentiles`,
+  conditions: `flick up --demo in a child process (one scheduler per core); examples/counter per-key on Flick-Key; one undici keep-alive connection over loopback, one request at a time; ${RUNS} runs x ${REQUESTS} never-seen keys (+ ${REQUESTS} requests to one seen key for the warm figure) after ${WARMUP} warm-up requests; medians of per-run percentiles; ${machineNote()}`,
   runs: result.runs,
 });

@@ -4,6 +4,7 @@
  * the same load generator (wrk, a separate process) at the same settings. Runs alternate between
  * flick and workerd so that drift in the machine affects both alike.
  */
+import { machineNote } from './_machine.js';
 import { emit, median, progress, quick, round } from './_harness.js';
 import { withNode } from './_node-process.js';
 import { startWorkerd } from './_workerd.js';
@@ -63,6 +64,6 @@ emit({
   peer_p99_ms: round(med('workerd', 'p99_ms')),
   peer: 'workerd (npm @cloudflare/workerd-linux-64, one process, default config), JS worker answering the same body',
   target: 'rps >= peer_rps',
-  conditions: `wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency over loopback keep-alive, after ${WARMUP_SECONDS} s warm-up each; ${RUNS} runs alternating flick / workerd, medians; flick up --demo (one scheduler per core), GET / with Host hello.localhost; both servers and wrk share this machine's cores`,
+  conditions: `wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency over loopback keep-alive, after ${WARMUP_SECONDS} s warm-up each; ${RUNS} runs alternating flick / workerd, medians; flick up --demo (one scheduler per core), GET / with Host hello.localhost; both servers and wrk share this machine's cores; ${machineNote()}`,
   runs: result,
 });

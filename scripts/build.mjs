@@ -15,4 +15,5 @@ function step(name, cmd, args) {
 }
 
 step('typescript', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+step('dashboard', process.execPath, ['dist/src/dashboard/bundle.js']);
 if (existsSync('scripts/build-examples.mjs')) step('examples', process.execPath, ['scripts/build-examples.mjs']);

@@ -9,7 +9,7 @@ import type { BlobStore } from '../control/blob-store.js';
 import type { Registry } from '../control/registry.js';
 import type { FlickNode } from '../node/node.js';
 import { answerError } from '../ingress/server.js';
-import { bearerMatches } from './token.js';
+import { requestAuthorized } from '../dashboard/session.js';
 import { BadRequest, parseJsonBody, readRaw } from './json-body.js';
 
 export const API_PREFIX = '/_flick/api';
@@ -22,10 +22,12 @@ export interface ApiDeps {
   engine: DeployEngine;
   node: FlickNode;
   maxImageBytes: number;
+  /** More read or write routes under the prefix (telemetry's logs, traces, overview). */
+  extraRoutes?: RouteDef[];
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
-interface RouteDef {
+export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
+export interface RouteDef {
   method: string;
   pattern: RegExp;
   mutates: boolean;
@@ -73,6 +75,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       await deps.node.hibernate(rec);
       json(res, 200, { id: rec.id, state: rec.status });
     }),
+    ...(deps.extraRoutes ?? []),
   ];
 
   return async (req, res) => {
@@ -90,7 +93,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       answerError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, `use ${matches.map((r) => r.method).join(' or ')}`);
       return true;
     }
-    if (route.mutates && !bearerMatches(req.headers.authorization, deps.token)) {
+    if (route.mutates && !requestAuthorized(req, deps.token)) {
       res.setHeader('www-authenticate', 'Bearer');
       answerError(res, 401, 'unauthorized', 'this request changes state and needs the node\'s token', 'pass --token (or FLICK_TOKEN); the node wrote it to DATA_DIR/token at first start');
       return true;
@@ -106,7 +109,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
   };
 }
 
-function get(pattern: RegExp, handler: Handler): RouteDef {
+export function get(pattern: RegExp, handler: Handler): RouteDef {
   return { method: 'GET', pattern, mutates: false, handler };
 }
 
@@ -114,7 +117,7 @@ function mutate(method: string, pattern: RegExp, handler: Handler): RouteDef {
   return { method, pattern, mutates: true, handler };
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

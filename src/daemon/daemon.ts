@@ -13,7 +13,7 @@ import { BlobStore } from '../control/blob-store.js';
 import { Registry, type DeploymentRecord } from '../control/registry.js';
 import { DeployEngine } from '../control/deploy/engine.js';
 import { FlickNode } from '../node/node.js';
-import { Ingress, answerError } from '../ingress/server.js';
+import { Ingress, answerError, type IngressOptions } from '../ingress/server.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { loadOrCreateToken } from './token.js';
 import { ReleaseLoader } from './release-loader.js';
@@ -21,6 +21,9 @@ import { RouteSync } from './route-sync.js';
 import { ShadowTap } from './shadow-tap.js';
 import { LocalTarget } from './local-target.js';
 import { controlApi } from './api.js';
+import { Telemetry, type TelemetryOptions } from '../telemetry/telemetry.js';
+import { serveMetrics, telemetryRoutes } from '../telemetry/http.js';
+import { DashboardServer, DASHBOARD_PATH } from '../dashboard/server.js';
 
 export interface DaemonOptions {
   host: string;
@@ -30,6 +33,12 @@ export interface DaemonOptions {
   limits?: NodeLimits;
   /** Watchdog threshold for a stuck scheduler, ms. */
   stallMs?: number;
+  /** Node log level and destination, OTLP trace export, log and trace buffer sizes. */
+  telemetry?: TelemetryOptions;
+  /** How often idle instances are looked for (hibernation), ms. */
+  hibernateSweepMs?: number;
+  /** Front-door limits: body and header sizes, per-app concurrency and queue. */
+  ingress?: Partial<Omit<IngressOptions, 'host' | 'port'>>;
 }
 
 export class Daemon {
@@ -46,6 +55,7 @@ export class Daemon {
     readonly dataDir: string,
     port: number,
     host: string,
+    readonly telemetry: Telemetry,
   ) {
     this.url = `http://${host}:${port}`;
   }
@@ -59,35 +69,47 @@ export class Daemon {
     const registry = new Registry(store);
     await settleInterruptedDeployments(registry);
     const blobs = new BlobStore(dataDir);
-    const node = new FlickNode({ dataDir, schedulers: opts.schedulers, stallMs: opts.stallMs });
+    const node = new FlickNode({ dataDir, schedulers: opts.schedulers, stallMs: opts.stallMs, hibernateSweepMs: opts.hibernateSweepMs });
     const tap = new ShadowTap((release, request) => node.probe(release, request));
-    const dispatcher = {
+    const telemetry = await Telemetry.start(node, store, opts.telemetry);
+    const dashboard = new DashboardServer(token);
+    const dispatcher = telemetry.traced({
       async dispatch(app: string, request: GuestRequest): Promise<GuestResponse> {
         const response = await node.dispatch(app, request);
         tap.observe(app, request, response);
         return response;
       },
-    };
+    });
     let api: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | null = null;
     const ingress = new Ingress(dispatcher, (req, res) => {
       void (async () => {
         if (api && (await api(req, res))) return;
+        try {
+          if ((await serveMetrics(telemetry, req, res)) || (await dashboard.serve(req, res))) return;
+        } catch (e) {
+          telemetry.log.error({ err: (e as Error).message, url: req.url }, 'serving a /_flick page failed');
+          return answerError(res, 500, 'internal', `flick failed to serve ${req.url}: ${(e as Error).message}`, 'see the node logs');
+        }
         answerError(res, 404, 'not_found', `nothing at ${req.url}`, 'the control API is under /_flick/api/');
       })();
-    }, { host: opts.host, port: opts.port });
+    }, { ...opts.ingress, host: opts.host, port: opts.port });
     const loader = new ReleaseLoader(registry, blobs, node, limits);
     const sync = new RouteSync(store, loader, node, ingress.routes);
     const engine = new DeployEngine(registry, blobs, new LocalTarget(node, loader, sync, tap), limits);
-    api = controlApi({ token, registry, blobs, engine, node, maxImageBytes: limits.maxImageBytes });
+    api = controlApi({ token, registry, blobs, engine, node, maxImageBytes: limits.maxImageBytes, extraRoutes: telemetryRoutes({ telemetry, registry, node }) });
+    await node.ready();
     await sync.start();
     const addr = await ingress.listen();
-    return new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host);
+    const daemon = new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host, telemetry);
+    telemetry.log.info({ url: daemon.url, dashboard: `${daemon.url}${DASHBOARD_PATH}`, metrics: `${daemon.url}/_flick/metrics` }, 'flick node listening');
+    return daemon;
   }
 
   async stop(): Promise<void> {
     await this.ingress.close();
     await this.sync.stop();
     await this.node.close();
+    await this.telemetry.close();
     await this.store.close();
   }
 }

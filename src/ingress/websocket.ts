@@ -104,7 +104,7 @@ export class WebSocketIngress {
     });
   }
 
-  /** Closes every connection at once (node shutdown): the apps get their `close` events with 1006. */
+  /** Drops every connection at once (node shutdown); their `close` events (1006) are sent while the node still runs. */
   close(): void {
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
@@ -117,9 +117,12 @@ export class WebSocketIngress {
       this.stats.notFound++;
       return answerError(answerOnSocket(req, socket), 404, 'no_route', `no app serves ${req.headers.host ?? ''}${url}`, 'apps answer WebSockets at ws://NAME.localhost:PORT/ or at the routes their manifest declares');
     }
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+      return answerError(answerOnSocket(req, socket), 400, 'bad_upgrade', `flick upgrades connections to WebSocket only, not to '${req.headers.upgrade ?? ''}'`, 'send Upgrade: websocket');
+    }
     const headers = guestHeaders(req.rawHeaders);
     const id = String(this.nextId++);
-    const opened = await this.call(app, eventRequest('open', req.method ?? 'GET', url, headers, id, EMPTY, false));
+    const opened = await this.gated(app, eventRequest('open', req.method ?? 'GET', url, headers, id, EMPTY, false));
     if ('code' in opened) {
       const res = answerOnSocket(req, socket);
       if (opened.status === 503) res.setHeader('retry-after', '1');
@@ -129,23 +132,30 @@ export class WebSocketIngress {
       this.stats.rejectedByApp++;
       return writeResponse(answerOnSocket(req, socket), opened);
     }
-    if (socket.destroyed) {
-      // The client left while the app was deciding: the app heard `open`, so it hears `close` too.
-      await this.call(app, eventRequest('close', 'POST', url, headers, id, EMPTY, false, CLOSE.abnormal));
-      return;
-    }
+    let upgraded = false;
+    // Without verifyClient, ws completes (or fails) the handshake before handleUpgrade returns.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
       socket.off('error', ignore);
-      const conn = new Connection(ws, app, url, headers, id);
-      this.stats.opened++;
-      ws.on('error', ignore); // always followed by 'close', which is what matters
-      ws.on('message', (data, isBinary) => this.receive(conn, data, isBinary));
-      ws.on('close', (code, reason) => {
-        this.stats.closed++;
-        this.enqueue(conn, { event: 'close', body: exactBytes(reason), binary: false, code });
-      });
-      void this.reply(conn, opened);
+      this.adopt(new Connection(ws, app, url, headers, id), opened);
     });
+    // A malformed handshake (ws answered it: 400, 405, …) or a client that left while the app was
+    // deciding: the app heard `open`, so it hears `close` too.
+    if (!upgraded) await this.closed(app, url, headers, id, EMPTY, CLOSE.abnormal);
+  }
+
+  private adopt(conn: Connection, greeting: GuestResponse): void {
+    this.stats.opened++;
+    const ws = conn.ws;
+    ws.on('error', ignore); // always followed by 'close', which is what matters
+    ws.on('message', (data, isBinary) => this.receive(conn, data, isBinary));
+    ws.on('close', (code, reason) => {
+      this.stats.closed++;
+      this.enqueue(conn, { event: 'close', body: exactBytes(reason), binary: false, code });
+    });
+    // The greeting goes first: the connection's events wait behind it.
+    conn.delivering = true;
+    void this.reply(conn, greeting).finally(() => this.deliverAll(conn));
   }
 
   private receive(conn: Connection, data: RawData, binary: boolean): void {
@@ -166,10 +176,10 @@ export class WebSocketIngress {
     for (let d = conn.queue.shift(); d !== undefined; d = conn.queue.shift()) {
       if (conn.ws.isPaused && conn.queue.length < this.deps.limits.maxQueuedMessages) conn.ws.resume();
       if (d.event === 'close') {
-        await this.call(conn.app, eventRequest('close', 'POST', conn.url, conn.headers, conn.id, d.body, false, d.code));
+        await this.closed(conn.app, conn.url, conn.headers, conn.id, d.body, d.code);
         continue;
       }
-      const answer = await this.call(conn.app, eventRequest('message', 'POST', conn.url, conn.headers, conn.id, d.body, d.binary));
+      const answer = await this.gated(conn.app, eventRequest('message', 'POST', conn.url, conn.headers, conn.id, d.body, d.binary));
       if ('code' in answer) closeFor(conn.ws, answer);
       else await this.reply(conn, answer);
     }
@@ -187,8 +197,8 @@ export class WebSocketIngress {
     if (close !== null) closeAsAsked(ws, close);
   }
 
-  /** One dispatch through the app's gate; a refusal or a failure comes back as its HTTP answer instead of throwing. */
-  private async call(app: string, request: GuestRequest): Promise<GuestResponse | Refusal> {
+  /** An open or a message, through the app's gate: a full gate refuses it, as it refuses an HTTP request. */
+  private async gated(app: string, request: GuestRequest): Promise<GuestResponse | Refusal> {
     const gate = this.deps.gate(app);
     const admitted = gate.enter();
     if (admitted === false || (admitted !== true && !(await admitted))) {
@@ -196,13 +206,29 @@ export class WebSocketIngress {
       return { status: 503, code: 'overloaded', message: `app '${app}' is at its concurrency limit and its queue is full`, hint: 'retry after a moment; the limit is per app (ingress gate)' };
     }
     try {
+      return await this.dispatch(app, request);
+    } finally {
+      gate.leave();
+    }
+  }
+
+  /**
+   * A close goes around the gate: every open the app accepted must be matched by a close (a mass
+   * disconnect would otherwise lose most of them), and there is one per admitted connection, so
+   * their number is bounded all the same.
+   */
+  private async closed(app: string, url: string, headers: Array<[string, string]>, id: string, reason: Uint8Array, code: number): Promise<void> {
+    await this.dispatch(app, eventRequest('close', 'POST', url, headers, id, reason, false, code));
+  }
+
+  /** One event to the app; a failure comes back as its HTTP answer instead of throwing. */
+  private async dispatch(app: string, request: GuestRequest): Promise<GuestResponse | Refusal> {
+    try {
       return await this.deps.dispatcher.dispatch(app, request);
     } catch (e) {
       const a = e as Partial<Refusal> & { httpStatus?: number };
       if (typeof a.httpStatus === 'number') return { status: a.httpStatus, code: a.code ?? 'error', message: a.message ?? 'error', hint: a.hint ?? '' };
       return { status: 500, code: 'internal', message: `flick failed to deliver the WebSocket event: ${(e as Error).message}`, hint: 'this is a bug in flick: see the node logs' };
-    } finally {
-      gate.leave();
     }
   }
 }

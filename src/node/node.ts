@@ -54,6 +54,15 @@ export class DispatchError extends Error {
   }
 }
 
+/** A call to a scheduler; the loss of its thread becomes a 503 the client may retry. */
+async function callScheduler(s: Scheduler, release: string, instance: string | null, request: GuestRequest, restore?: WasmSnapshot): Promise<Reply> {
+  try {
+    return await s.call(release, instance, request, restore);
+  } catch (e) {
+    throw new DispatchError('scheduler_lost', (e as Error).message, 'retry the request: instances come back from their last snapshots', 503);
+  }
+}
+
 export interface ActiveRoute {
   release: string;
   canary: { release: string; weight: number } | null;
@@ -111,6 +120,11 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     this.sweep.unref();
   }
 
+  /** Resolves once every scheduler thread is up and answering. */
+  async ready(): Promise<void> {
+    await Promise.all(this.schedulers.map((s) => s.ping()));
+  }
+
   /** Prepares an image's module and loads it on every scheduler. */
   addRelease(image: Image, releaseId: string, manifest: Manifest = image.manifest): Release {
     const existing = this.releases.get(releaseId);
@@ -161,7 +175,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   /** Serves a request from a fresh instance of a release, outside routing (health checks, shadow traffic). */
   async probe(releaseId: string, request: GuestRequest): Promise<GuestResponse> {
     if (!this.releases.has(releaseId)) throw new DispatchError('no_such_release', `release ${releaseId} is not loaded`, 'start the release first', 404);
-    const reply = await this.leastLoaded().call(releaseId, null, request);
+    const reply = await callScheduler(this.leastLoaded(), releaseId, null, request);
     if (reply.error) throw DispatchError.from(reply.error);
     return reply.response!;
   }
@@ -172,7 +186,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     if (mode.mode === 'per-request') {
       const scheduler = this.leastLoaded();
       ev.scheduler = scheduler.index;
-      const reply = await scheduler.call(releaseId, null, request);
+      const reply = await callScheduler(scheduler, releaseId, null, request);
       ev.schedulerUs = reply.busyUs;
       if (reply.error) throw DispatchError.from(reply.error);
       this.counters.spawns++;
@@ -259,12 +273,10 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     ev.scheduler = rec.scheduler;
     let reply: Reply;
     try {
-      reply = await this.schedulers[rec.scheduler].call(rec.release, rec.id, request, restore);
-    } catch (e) {
+      reply = await callScheduler(this.schedulers[rec.scheduler], rec.release, rec.id, request, restore);
+    } finally {
       rec.inflight--;
-      throw new DispatchError('scheduler_lost', (e as Error).message, 'retry the request: the instance comes back from its last snapshot', 503);
     }
-    rec.inflight--;
     ev.schedulerUs = reply.busyUs;
     rec.lastActive = performance.now();
     if (reply.counters) {

@@ -44,6 +44,8 @@ class Ring {
 
   constructor(
     readonly app: string,
+    /** The instance id, or the release id for per-request instances. */
+    readonly source: string,
     private readonly capacity: number,
   ) {}
 
@@ -94,10 +96,11 @@ export class LogBuffer {
       ? `${line.message.slice(0, this.limits.maxLineChars)}… [${line.message.length - this.limits.maxLineChars} more characters cut]`
       : line.message;
     const stored: StoredLogLine = { seq: ++this.seq, time: Date.now(), app, release: line.release, instance: line.instance, level: line.level, message };
-    const key = line.instance ?? line.release;
+    const source = line.instance ?? line.release;
+    const key = `${app}\0${source}`;
     let ring = this.sources.get(key);
     if (ring) this.sources.delete(key);
-    else ring = new Ring(app, this.limits.linesPerSource);
+    else ring = new Ring(app, source, this.limits.linesPerSource);
     this.sources.set(key, ring);
     if (ring.size >= this.limits.linesPerSource) this.dropped++;
     const displaced = ring.push(stored);
@@ -109,8 +112,8 @@ export class LogBuffer {
 
   read(query: LogQuery): StoredLogLine[] {
     const out: StoredLogLine[] = [];
-    for (const [key, ring] of this.sources) {
-      if (ring.app !== query.app || (query.instance !== undefined && key !== query.instance)) continue;
+    for (const ring of this.sources.values()) {
+      if (ring.app !== query.app || (query.instance !== undefined && ring.source !== query.instance)) continue;
       for (const line of ring.entries()) if (line.seq > (query.since ?? 0)) out.push(line);
     }
     out.sort((a, b) => a.seq - b.seq);

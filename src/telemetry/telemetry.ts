@@ -13,18 +13,18 @@ import type { LogLine } from '../node/scheduler/protocol.js';
 import { NodeMetrics } from './metrics.js';
 import { LiveStats } from './live-stats.js';
 import { LogBuffer, DEFAULT_LOG_LIMITS, type LogLimits } from './log-buffer.js';
-import { createNodeLogger, type NodeLogger, type NodeLogLevel } from './node-logger.js';
+import { createNodeLogger, levelFromEnv, LOG_LEVELS, type NodeLogger, type NodeLogLevel } from './node-logger.js';
 import { TraceBuffer, type RequestTrace } from './traces.js';
 import { RequestTracer } from './tracer.js';
 import { OtlpExporter } from './otlp.js';
 import { DeployWatch } from './deploy-watch.js';
 
 export interface TelemetryOptions {
-  /** The node's own log level (default info; tests use silent). */
+  /** The node's own log level (default FLICK_LOG_LEVEL, else info; tests use silent). */
   logLevel?: NodeLogLevel;
   /** Where the node's JSON log lines go (default stdout). */
   logDestination?: DestinationStream;
-  /** An OTLP/HTTP collector to send traces to (e.g. http://127.0.0.1:4318). */
+  /** An OTLP/HTTP collector to send traces to, e.g. http://127.0.0.1:4318 (default FLICK_OTLP_ENDPOINT). */
   otlpEndpoint?: string;
   logLimits?: LogLimits;
   /** Recent traces kept for the API and dashboard. */
@@ -49,12 +49,15 @@ export class Telemetry {
     store: Store,
     opts: TelemetryOptions,
   ) {
-    this.log = createNodeLogger(opts.logLevel ?? 'info', opts.logDestination);
+    const fromEnv = levelFromEnv('info');
+    this.log = createNodeLogger(opts.logLevel ?? fromEnv.level, opts.logDestination);
+    if (!opts.logLevel && fromEnv.unknown) this.log.warn(`FLICK_LOG_LEVEL=${fromEnv.unknown} is not a level; logging at ${fromEnv.level} (use one of ${LOG_LEVELS.join(', ')})`);
+    const otlpEndpoint = opts.otlpEndpoint ?? process.env.FLICK_OTLP_ENDPOINT;
     this.metrics = new NodeMetrics(node);
     this.live = new LiveStats(node);
     this.logs = new LogBuffer(opts.logLimits ?? DEFAULT_LOG_LIMITS);
     this.traces = new TraceBuffer(opts.traceCapacity ?? 1000);
-    this.otlp = opts.otlpEndpoint ? new OtlpExporter({ endpoint: opts.otlpEndpoint }, this.log) : null;
+    this.otlp = otlpEndpoint ? new OtlpExporter({ endpoint: otlpEndpoint }, this.log) : null;
     this.tracer = new RequestTracer(node, (t) => this.traceFinished(t));
     this.deploys = new DeployWatch(store, {
       phaseFinished: (d, p) => {

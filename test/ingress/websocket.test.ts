@@ -5,26 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Daemon } from '../../src/daemon/daemon.js';
 import { buildImage } from '../../src/image/build.js';
 import { examplesDir } from '../../src/host/install-root.js';
 import { Ingress } from '../../src/ingress/server.js';
 import type { GuestRequest, GuestResponse } from '../../src/runtime/request.js';
+import { startNode, type TestNode } from '../support/daemon.js';
 import { SocketInbox, UpgradeRefused } from './socket-inbox.js';
-
-/**
- * The node under test is the compiled one: its schedulers are worker threads, and tsx does not
- * reach worker threads on Node 20, so from source they fail with "Unknown file extension .ts".
- */
-async function compiledDaemon(): Promise<typeof Daemon> {
-  const url = new URL('../../dist/src/daemon/daemon.js', import.meta.url);
-  if (!existsSync(url)) throw new Error(`${url.pathname} is missing: run npm run build before this test`);
-  return ((await import(url.href)) as typeof import('../../src/daemon/daemon.js')).Daemon;
-}
 
 async function chatImage(): Promise<Uint8Array> {
   const built = join(examplesDir, 'chat', 'build', 'chat.flick');
@@ -42,23 +31,20 @@ async function refusal(p: Promise<unknown>): Promise<UpgradeRefused> {
 }
 
 describe('WebSocket through a node serving examples/chat', () => {
-  let daemon: Daemon;
-  let dataDir: string;
+  let node: TestNode;
   let port: number;
   const room = (name: string, opts: { host?: string; headers?: Record<string, string> } = {}) =>
     SocketInbox.open(`ws://127.0.0.1:${port}/rooms/${name}`, { headers: { host: opts.host ?? 'chat.localhost', ...opts.headers } });
-  const get = async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { host: 'chat.localhost' } })).text();
+  const get = async (path: string) => (await node.ask('chat', path)).text;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'flick-ws-'));
-    daemon = await (await compiledDaemon()).start({ host: '127.0.0.1', port: 0, dataDir, schedulers: 2 });
-    port = Number(new URL(daemon.url).port);
-    await daemon.engine.deploy({ image: await chatImage() });
+    node = await startNode();
+    port = Number(new URL(node.daemon.url).port);
+    await node.deploy(await chatImage());
   });
 
   after(async () => {
-    await daemon.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await node.stop();
   });
 
   it('delivers messages to the instance of the socket key: shared within a room, separate across rooms', async () => {
@@ -117,10 +103,10 @@ describe('WebSocket through a node serving examples/chat', () => {
     assert.ok(greetings.every((g) => g.text.startsWith('joined many')));
     const answers = await Promise.all(sockets.map((s, i) => s.ask(`m${i}`)));
     assert.equal(new Set(answers).size, n, 'every message got its own answer');
-    assert.ok(daemon.ingress.websockets.open >= n);
+    assert.ok(node.daemon.ingress.websockets.open >= n);
     const codes = await Promise.all(sockets.map((s) => s.close()));
     assert.ok(codes.every((c) => c.code === 1000));
-    await eventually(() => daemon.ingress.websockets.open, 0);
+    await eventually(() => node.daemon.ingress.websockets.open, 0);
     for (let r = 0; r < 4; r++) await eventually(() => get(`/rooms/many${r}`), `many${r}: 0 here, ${n / 4} messages\n`);
     // Still serving: a new socket and plain HTTP both work.
     const s = await room('after');
@@ -191,17 +177,34 @@ describe('WebSocket ingress over a scripted app', () => {
     assert.equal(e.body, 'members only');
   });
 
+  it('tells the app `close` (1006) when the handshake fails after it accepted `open`', async () => {
+    app.onCall = (r) => (event(r) === 'open' ? text('') : null);
+    const status = await new Promise<number>((resolve, reject) => {
+      const headers = { host: 'app.localhost', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'not a key' };
+      request({ host: '127.0.0.1', port, path: '/bad', headers }, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end();
+    });
+    assert.equal(status, 400);
+    const { request: closed, answer } = await waitForCall(app, 'close');
+    assert.equal(closed.url, '/bad');
+    assert.equal(closed.headers.find(([k]) => k === 'flick-websocket-close')?.[1], '1006');
+    answer(text(''));
+    app.calls.splice(0);
+  });
+
   it('pauses reading when a connection has maxQueuedMessages waiting, and delivers everything in order after', async () => {
     app.onCall = (r) => (event(r) === 'open' ? text('') : null);
     const s = await open();
     const sent = 200;
-    for (let i = 0; i < sent; i++) s.ws.send(`m${i}`);
+    const pad = '.'.repeat(16 << 10); // big enough that one socket read carries only a few messages
+    for (let i = 0; i < sent; i++) s.ws.send(`m${i}${pad}`);
     await app.callCount(1);
-    await new Promise((r) => setTimeout(r, 100));
-    // One call in flight, at most the queue bound waiting behind it plus what one socket read carried.
+    await new Promise((r) => setTimeout(r, 200));
     assert.equal(app.calls.length, 1, 'one message at a time per connection');
-    app.onCall = (r) => (event(r) === 'message' ? text(`re ${Buffer.from(r.body).toString()}`) : null);
+    const read = ingress.websockets.stats.messages;
+    assert.ok(read < 40, `reading paused: ${read} of ${sent} messages read while the app was stalled`);
+    app.onCall = (r) => (event(r) === 'message' ? text(`re ${Buffer.from(r.body).toString().replace(pad, '')}`) : null);
     app.calls.shift()!.answer(text('re m0'));
+    await eventually(() => ingress.websockets.stats.messages, sent);
     for (let i = 0; i < sent; i++) assert.equal((await s.next()).text, `re m${i}`);
     await s.close();
     app.calls.splice(0).forEach((c) => c.answer(text('')));

@@ -6,9 +6,11 @@ import { register as inspect } from './inspect.js';
 import { register as run } from './run.js';
 import { register as deploy } from './deploy.js';
 import { register as instances } from './instances.js';
+import { register as logs } from './logs.js';
+import { register as top } from './top.js';
 import { register as doctor } from './doctor.js';
 import { register as bench } from './bench.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [up, build, inspect, run, deploy, instances, doctor, bench];
+export const commands: RegisterCommand[] = [up, build, inspect, run, deploy, instances, logs, top, doctor, bench];

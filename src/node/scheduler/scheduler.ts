@@ -29,7 +29,18 @@ export class SchedulerLost extends Error {
   }
 }
 
-const defaultWorkerUrl = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const fromSources = import.meta.url.endsWith('.ts');
+const defaultWorkerUrl = new URL(`./worker${fromSources ? '.ts' : '.js'}`, import.meta.url);
+
+/**
+ * Running from the TypeScript sources (tests, `tsx`), a worker must register the loader itself:
+ * Node 20 does not pass `--import` hooks on to worker threads. The compiled CLI never takes this path.
+ */
+function startWorker(url: URL, workerData: unknown): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}
 
 export interface SchedulerEvents {
   log: [LogLine];
@@ -103,7 +114,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private start(): void {
-    const worker = new Worker(this.opts.workerUrl ?? defaultWorkerUrl, { workerData: { index: this.index } });
+    const worker = startWorker(this.opts.workerUrl ?? defaultWorkerUrl, { index: this.index });
     worker.on('message', (batch: FromScheduler[]) => {
       for (const m of batch) {
         if (m.t === 'log') this.emit('log', m);

@@ -1,0 +1,149 @@
+/**
+ * migrate: a live per-key instance holding 1 MiB of state (bench/fixtures/state-1mib.wat) is moved
+ * back and forth between scheduler 0 and 1 of a real node through the control API, while client
+ * loops keep requests coming to its key. Reported: the pause the node measures for each move
+ * (`pauseMs`: requests held from the start of the move until the instance runs on its new
+ * scheduler), what the client saw meanwhile, failed requests, and whether the state came through:
+ * every request's count is the next integer (none lost, none served twice from an old copy), and
+ * the MiB reads back exactly as it was written.
+ */
+import { emit, median, percentile, progress, quick, round, sortedCopy } from './_harness.js';
+import { withNode, type NodeProcess } from './_node-process.js';
+import { AppClient, SteadyLoad, failures, sleep, wallMs, type Sample } from './_http.js';
+import { watImage } from './_fixtures.js';
+import { machineNote } from './_machine.js';
+
+const RUNS = quick ? 2 : 3;
+const MIGRATIONS = quick ? 20 : 60;
+const CLIENT_LOOPS = 4;
+const GAP_MS = 20;
+const BASELINE_MS = 1000;
+const APP = 'state';
+const KEY = 'migrating';
+const STATE_WORDS = 262_144;
+
+const image = watImage('state-1mib', {
+  name: APP,
+  resources: { memoryMiB: 2, cpuMsPerCall: 200, deadlineMs: 2000 },
+  instances: { mode: 'per-key', key: { from: 'header', name: 'Flick-Key' } },
+  hibernate: { idleMs: 0 },
+});
+
+/** What flick_init writes: the xorshift32 stream from the fixture's seed. */
+function expectedState(): Buffer {
+  const words = new Uint32Array(STATE_WORDS);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < STATE_WORDS; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+  return Buffer.from(words.buffer);
+}
+
+interface Window {
+  start: number;
+  end: number;
+}
+
+interface RunResult extends Record<string, number> {
+  pause_p50_ms: number;
+  pause_p99_ms: number;
+  pause_max_ms: number;
+  client_p99_ms: number;
+  client_max_during_ms: number;
+  baseline_p99_ms: number;
+  errors: number;
+  count_gaps: number;
+}
+
+async function instanceId(node: NodeProcess): Promise<string> {
+  const rec = (await node.instances()).find((i) => i.app === APP && i.key === KEY);
+  if (!rec) throw new Error(`no instance of ${APP} for key ${KEY}`);
+  return rec.id;
+}
+
+/** Counts answered must run on without a gap or a repeat: a lost request or a stale copy breaks the sequence. */
+function countGaps(samples: Sample[]): number {
+  const counts = samples.filter((s) => s.status === 200).map((s) => s.body.readUInt32LE(0)).sort((a, b) => a - b);
+  let gaps = 0;
+  for (let i = 1; i < counts.length; i++) if (counts[i] !== counts[i - 1] + 1) gaps++;
+  return gaps;
+}
+
+function overlaps(s: Sample, windows: Window[]): boolean {
+  const end = s.sentMs + s.latencyUs / 1000;
+  return windows.some((w) => s.sentMs < w.end && end > w.start);
+}
+
+async function run(node: NodeProcess, client: AppClient, id: string): Promise<RunResult> {
+  const request = () => ({ path: '/', headers: { 'flick-key': KEY } });
+  const load = new SteadyLoad(client, request, CLIENT_LOOPS).start();
+  await sleep(BASELINE_MS);
+  const baselineEnd = wallMs();
+  const pauses: number[] = [];
+  const windows: Window[] = [];
+  let on = (await node.instances()).find((i) => i.id === id)!.scheduler;
+  for (let i = 0; i < MIGRATIONS; i++) {
+    on = 1 - on;
+    const start = wallMs();
+    pauses.push((await node.migrate(id, on)).pauseMs);
+    windows.push({ start, end: wallMs() });
+    await sleep(GAP_MS);
+  }
+  const samples = await load.stop();
+  const during = samples.filter((s) => overlaps(s, windows)).map((s) => s.latencyUs / 1000);
+  const baseline = sortedCopy(samples.filter((s) => s.sentMs + s.latencyUs / 1000 < baselineEnd).map((s) => s.latencyUs / 1000));
+  const sortedPauses = sortedCopy(pauses);
+  return {
+    pause_p50_ms: percentile(sortedPauses, 50),
+    pause_p99_ms: percentile(sortedPauses, 99),
+    pause_max_ms: sortedPauses[sortedPauses.length - 1],
+    client_p99_ms: percentile(sortedCopy(samples.map((s) => s.latencyUs / 1000)), 99),
+    client_max_during_ms: Math.max(...during),
+    baseline_p99_ms: percentile(baseline, 99),
+    errors: failures(samples).length,
+    count_gaps: countGaps(samples),
+  };
+}
+
+const result = await withNode({ schedulers: 2 }, async (node) => {
+  const deployed = await node.deploy(image);
+  if (deployed.status !== 'succeeded') throw new Error(`deploy of the fixture failed: ${deployed.reason}`);
+  const client = new AppClient(node.url, APP, CLIENT_LOOPS);
+  try {
+    const first = await client.get({ path: '/', headers: { 'flick-key': KEY } });
+    if (first.status !== 200) throw new Error(`the fixture answered ${first.status}: ${first.body.toString()}`);
+    const id = await instanceId(node);
+    progress(`node at ${node.url}; moving ${id} (1 MiB of state) ${MIGRATIONS} times per run under ${CLIENT_LOOPS} client loops`);
+    const runs: RunResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(await run(node, client, id));
+      progress(`run ${i + 1}/${RUNS}: ${JSON.stringify(runs[i])}`);
+    }
+    const final = await client.get({ path: '/state', headers: { 'flick-key': KEY } });
+    const intact = final.status === 200 && final.body.subarray(4).equals(expectedState());
+    return { runs, intact, finalCount: final.body.readUInt32LE(0) };
+  } finally {
+    await client.close();
+  }
+});
+
+const med = (k: keyof RunResult) => round(median(result.runs.map((r) => r[k])), 3);
+emit({
+  bench: 'migrate',
+  pause_p99_ms: med('pause_p99_ms'),
+  pause_p50_ms: med('pause_p50_ms'),
+  pause_max_ms: med('pause_max_ms'),
+  client_p99_ms: med('client_p99_ms'),
+  client_max_during_migration_ms: med('client_max_during_ms'),
+  client_baseline_p99_ms: med('baseline_p99_ms'),
+  errors: result.runs.reduce((a, r) => a + r.errors, 0),
+  count_gaps: result.runs.reduce((a, r) => a + r.count_gaps, 0),
+  state_intact: result.intact,
+  requests_counted: result.finalCount,
+  target: 'pause_p99_ms <= 5 within a node, errors = 0',
+  conditions: `flick up --schedulers 2 in a child process; fixture bench/fixtures/state-1mib.wat (per-key, 1 MiB of touched state + counter); ${RUNS} runs x ${MIGRATIONS} migrations alternating scheduler 0 <-> 1 via POST /_flick/api/instances/ID/migrate, ${GAP_MS} ms apart, under ${CLIENT_LOOPS} closed client loops on the key (undici keep-alive); pause = the API's pauseMs; client figures from every request's latency (baseline: ${BASELINE_MS} ms before the first move of each run); medians of per-run figures; ${machineNote()}`,
+  runs: result.runs,
+});

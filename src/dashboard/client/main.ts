@@ -1,0 +1,84 @@
+// The dashboard: polls the node's overview once a second and redraws; charts keep their state.
+import './style.css';
+import { api, ApiError, type Overview } from './api.js';
+import { CHARTS, LiveChart } from './charts.js';
+import { h } from './dom.js';
+import * as views from './views.js';
+import type { Span } from '../../telemetry/traces.js';
+
+const POLL_MS = 1000;
+const root = document.getElementById('app')!;
+const status = h('div', { class: 'status', 'data-testid': 'status' }, 'connecting…');
+const chartHosts = CHARTS.map(() => h('div', { class: 'chart' }));
+const charts = CHARTS.map((spec, i) => new LiveChart(spec, chartHosts[i]));
+const body = h('div');
+let openTrace: { traceId: string; spans: Span[] } | null = null;
+let last: Overview | null = null;
+/** Until when the status line keeps an action's outcome instead of the "live" heartbeat. */
+let statusHeldUntil = 0;
+const STATUS_HOLD_MS = 5000;
+
+root.append(
+  h('header', {}, h('h1', {}, 'flick'), h('span', { class: 'muted' }, location.host), status),
+  h('section', { class: 'charts' }, ...chartHosts),
+  body,
+);
+
+const actions: views.Actions = {
+  rollback: (app) => {
+    if (!confirm(`Roll ${app} back to its previous release?`)) return;
+    void act(`rollback of ${app}`, () => api.rollback(app));
+  },
+  migrate: (instance, to) => void act(`migration of ${instance}`, () => api.migrate(instance, to)),
+  showTrace: (id) => void api.trace(id).then((t) => {
+    openTrace = t;
+    if (last) render(last);
+  }, report),
+};
+
+async function act(what: string, run: () => Promise<unknown>): Promise<void> {
+  setStatus(`${what}…`, false);
+  try {
+    await run();
+    setStatus(`${what} done`, false);
+  } catch (e) {
+    report(e);
+  }
+  await refresh();
+}
+
+function report(e: unknown): void {
+  setStatus(e instanceof ApiError ? `${e.message}${e.hint ? ` (${e.hint})` : ''}` : String((e as Error).message ?? e), true);
+}
+
+function setStatus(text: string, bad: boolean): void {
+  statusHeldUntil = Date.now() + STATUS_HOLD_MS;
+  status.textContent = text;
+  status.className = bad ? 'status bad' : 'status';
+}
+
+function render(o: Overview): void {
+  body.replaceChildren(views.summary(o), views.apps(o, actions), views.topology(o, actions), h('div', { class: 'two' }, views.deployments(o), views.traces(o, actions, openTrace)));
+  for (const c of charts) c.update(o);
+}
+
+async function refresh(): Promise<void> {
+  try {
+    last = await api.overview();
+    render(last);
+    if (Date.now() > statusHeldUntil) {
+      status.textContent = `live · ${new Date().toLocaleTimeString()}`;
+      status.className = 'status';
+    }
+  } catch {
+    status.textContent = 'the node does not answer';
+    status.className = 'status bad';
+  }
+}
+
+async function loop(): Promise<void> {
+  await refresh();
+  setTimeout(() => void loop(), POLL_MS);
+}
+
+void loop();

@@ -1,0 +1,53 @@
+/**
+ * Hostile neighbours (issue 3 point 8) on a real node (`flick up` from dist/: run npm run build
+ * first): one app loops forever, one bombs memory, one floods host calls, while hello is measured.
+ * The node must stay up and answer the hostile apps with 503 and a reason; hello's p99 must stay
+ * within 2x of its solo p99. Both p99s are printed. A shorter run than `flick bench neighbours`.
+ *
+ * The last two checks are marked todo while the node does not meet them (measured: flooding host
+ * calls escapes metering and the deadline until the 10 s watchdog replaces the scheduler, and a
+ * scheduler runs calls in arrival order, so neighbours burning their CPU budget queue hello behind
+ * them); remove the marks when it does.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { runNeighbours, type HostileApp, type NeighboursResult } from '../../bench/_neighbours.js';
+
+const built = new URL('../../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(built)) throw new Error(`${built.pathname} is missing: run npm run build before this test`);
+
+const SECONDS = 2;
+
+function report(name: string, r: NeighboursResult): void {
+  process.stderr.write(`${name}: hello p99 solo ${r.solo.p99_ms.toFixed(2)} ms, with neighbours ${r.withNeighbours.p99_ms.toFixed(2)} ms; hostile answers ${JSON.stringify(Object.fromEntries(Object.entries(r.hostile).map(([k, v]) => [k, v.codes])))}\n`);
+}
+
+function assertRefusedWith(r: NeighboursResult, app: HostileApp, code: string): void {
+  const answers = r.hostile[app];
+  assert.ok(answers.requests > 0, `${app} was answered at all`);
+  assert.deepEqual(Object.keys(answers.statuses), ['503'], `${app}: every answer is a 503 (${JSON.stringify(answers.statuses)})`);
+  assert.deepEqual(Object.keys(answers.codes), [code], `${app}: the reason is ${code} (${JSON.stringify(answers.codes)})`);
+  assert.match(answers.example, new RegExp(code));
+}
+
+describe('hostile neighbours', () => {
+  it('a forever loop and a memory bomb get 503 with their reason; the node stays up', async () => {
+    const r = await runNeighbours({ seconds: SECONDS, helloLoops: 4, hostileLoops: 2, hostile: ['spin', 'memory-bomb'] });
+    report('spin + memory-bomb', r);
+    assert.ok(r.nodeUp, 'the node is up and its API answers');
+    assert.equal(r.schedulerReplacements, 0, 'metering stopped them: no scheduler had to be replaced');
+    assertRefusedWith(r, 'spin', 'cpu_budget_exceeded');
+    assertRefusedWith(r, 'memory-bomb', 'memory_limit_exceeded');
+    assert.equal(r.solo.errors + r.withNeighbours.errors, 0, 'hello never failed');
+  });
+
+  it('with all three neighbours, hello p99 stays within 2x of solo and the flood is refused', { todo: 'host calls are not metered and the node runs calls first come, first served (see the header)' }, async () => {
+    const r = await runNeighbours({ seconds: SECONDS, helloLoops: 4, hostileLoops: 2 });
+    report('all neighbours', r);
+    assert.ok(r.nodeUp, 'the node is up and its API answers');
+    assertRefusedWith(r, 'host-flood', 'cpu_budget_exceeded');
+    assert.equal(r.solo.errors + r.withNeighbours.errors, 0, 'hello never failed');
+    assert.ok(r.withNeighbours.p99_ms <= 2 * r.solo.p99_ms, `hello p99 ${r.withNeighbours.p99_ms.toFixed(2)} ms with neighbours vs ${r.solo.p99_ms.toFixed(2)} ms alone`);
+  });
+});
