@@ -18,7 +18,8 @@ const prep = spawnSync('bash', ['scripts/install-system-deps.sh', 'all'], { stdi
 if (prep.status !== 0) process.exit(prep.status ?? 1);
 
 const args = [
-  '--disable-wasm-trap-handler', '--expose-gc', '--import', 'tsx',
+  // No --expose-gc: V8 flags reach every isolate, and JS guests would see a gc() global.
+  '--disable-wasm-trap-handler', '--import', 'tsx',
   '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec',
   ...files,
 ];

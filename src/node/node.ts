@@ -70,6 +70,8 @@ export interface ActiveRoute {
 
 /** One request through the node, for telemetry: where it ran, how it ended, how long each part took. */
 export interface RequestEvent {
+  /** The request itself (by reference): lets telemetry pair the event with what it knows of it. */
+  request: GuestRequest;
   app: string;
   release: string;
   instance: string | null;
@@ -157,7 +159,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     if (!route) throw new DispatchError('no_such_app', `no app named '${app}' is deployed`, 'deploy it with flick deploy DIR, or list apps with flick ps', 404);
     // Canary split by a rotating counter: exact shares, and no randomness to make tests flaky.
     const releaseId = route.canary && this.canaryTurn++ % 100 < route.canary.weight ? route.canary.release : route.release;
-    const ev: RequestEvent = { app, release: releaseId, instance: null, scheduler: -1, status: 0, error: null, startedAt: performance.now(), durationMs: 0, schedulerUs: 0 };
+    const ev: RequestEvent = { request, app, release: releaseId, instance: null, scheduler: -1, status: 0, error: null, startedAt: performance.now(), durationMs: 0, schedulerUs: 0 };
     try {
       const response = await this.dispatchRelease(app, releaseId, request, ev);
       ev.status = response.status;

@@ -3,11 +3,10 @@
  * hands the instance a `traceparent` naming the node's dispatch span, answers with one naming the
  * ingress span, and pairs the node's RequestEvent with the request it belongs to.
  *
- * The pairing uses AsyncLocalStorage: the node emits its RequestEvent from inside `dispatch`, in
- * the async context this wrapper opened, so the listener finds the request's trace there without
- * the node having to know about traces.
+ * The pairing goes by the request object: the node's RequestEvent carries the very GuestRequest it
+ * served, so the node needs to know nothing of traces. (AsyncLocalStorage would do the same but
+ * costs ~2.3 µs on every awaited promise in the process once enabled.)
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Dispatcher } from '../ingress/server.js';
 import type { FlickNode, RequestEvent } from '../node/node.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
@@ -17,9 +16,9 @@ import type { RequestTrace } from './traces.js';
 export type TraceSink = (trace: RequestTrace) => void;
 
 export class RequestTracer {
-  private readonly current = new AsyncLocalStorage<RequestTrace>();
+  private readonly inFlight = new WeakMap<GuestRequest, RequestTrace>();
   private readonly onRequest = (ev: RequestEvent) => {
-    const t = this.current.getStore();
+    const t = this.inFlight.get(ev.request);
     if (t) t.event = ev;
   };
 
@@ -49,7 +48,8 @@ export class RequestTracer {
     if (headerAt < 0) request.headers.push(forInstance);
     else request.headers[headerAt] = forInstance;
     try {
-      const response = await this.current.run(t, () => inner.dispatch(app, request));
+      this.inFlight.set(request, t);
+      const response = await inner.dispatch(app, request);
       t.status = response.status;
       response.headers.push(['traceparent', formatTraceParent(t.traceId, t.spanId, t.sampled)]);
       return response;

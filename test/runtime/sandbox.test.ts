@@ -147,3 +147,13 @@ test('a sleep past the wall-clock deadline ends the call with deadline_exceeded'
   const took = performance.now() - t0;
   assert.ok(took >= 140 && took < 1500, `stopped at the deadline (${took.toFixed(0)} ms)`);
 });
+
+test('a host-call flood ends the call with its own error, quickly, not via the watchdog', () => {
+  const app = watApp(`(import "flick" "request_method" (func $m (param i32 i32) (result i32))) (import "flick" "memory" (memory 1 1))
+    (func (export "flick_handle") (loop (drop (call $m (i32.const 0) (i32.const 0))) (br 0)))`, { cpuMsPerCall: 50 });
+  const inst = app.spawn();
+  const t0 = performance.now();
+  assert.throws(() => inst.call(get()), (e: unknown) => e instanceof SandboxError && e.code === 'cpu_budget_exceeded' && /host calls/.test(e.message));
+  assert.ok(performance.now() - t0 < 1000, `stopped in ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.equal(load(hello).spawn().call(get()).status, 200);
+});

@@ -194,10 +194,15 @@ class DeploymentRun {
     if (p) p.status = 'ok';
   }
 
+  /**
+   * Runs one phase, recording it before and after. The switch is not recorded before: its
+   * transaction writes the record itself, and one durable write less is one less on the path
+   * between deciding to switch and serving the new release.
+   */
   async phase(name: PhaseName, body: () => Promise<string>): Promise<void> {
     const p: PhaseRecord = { name, status: 'running', startedAt: new Date().toISOString(), ms: 0 };
     this.record.phases.push(p);
-    await this.save();
+    if (name !== 'switch') await this.save();
     const t0 = performance.now();
     this.skipped = null;
     try {

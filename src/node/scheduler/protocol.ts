@@ -102,4 +102,9 @@ export interface LogLine {
   message: string;
 }
 
-export type FromScheduler = Reply | LogLine;
+/** Sent once the thread has loaded its code: the watchdog does not count time before it. */
+export interface Ready {
+  t: 'ready';
+}
+
+export type FromScheduler = Reply | LogLine | Ready;

@@ -59,6 +59,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly loaded = new Map<string, LoadApp>();
   private readonly watchdog: NodeJS.Timeout;
   private closing = false;
+  /** When the current thread reported its code loaded; null while it boots. */
+  private readyAt: number | null = null;
   /** Calls sent and not yet answered: the load figure placement uses. */
   get outstanding(): number {
     return this.pending.size;
@@ -118,6 +120,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     worker.on('message', (batch: FromScheduler[]) => {
       for (const m of batch) {
         if (m.t === 'log') this.emit('log', m);
+        else if (m.t === 'ready') this.readyAt = performance.now();
         else this.settle(m);
       }
     });
@@ -126,6 +129,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (!this.closing && this.worker === worker) this.replace(`thread exited with code ${code}`);
     });
     this.worker = worker;
+    this.readyAt = null;
     for (const m of this.loaded.values()) this.send(m);
   }
 
@@ -140,9 +144,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private checkStall(): void {
+    // A booting thread is slow, not stuck: loading its code can take a while on a busy machine.
+    if (this.readyAt === null) return;
     const now = performance.now();
     for (const p of this.pending.values()) {
-      if (now - p.sentAt > this.opts.stallMs) {
+      if (now - Math.max(p.sentAt, this.readyAt) > this.opts.stallMs) {
         this.replace(`a call has run for over ${this.opts.stallMs} ms (watchdog)`);
         return;
       }

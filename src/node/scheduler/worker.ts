@@ -9,20 +9,24 @@ import { WasmApp } from '../../runtime/wasm/app.js';
 import type { WasmInstance } from '../../runtime/wasm/instance.js';
 import { memoryFileSource } from '../../runtime/wasm/wasi/files.js';
 import { AppKvStore } from '../app-kv.js';
-import type { CallInstance, FromScheduler, InstanceCounters, LoadApp, Reply, ToScheduler, WireError } from './protocol.js';
+import type { CallInstance, FromScheduler, InstanceCounters, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
 
 const port = parentPort!;
 const schedulerIndex = (workerData as { index: number }).index;
 const apps = new Map<string, WasmApp>();
 const instances = new Map<string, WasmInstance>();
 let outbox: FromScheduler[] = [];
+/** Snapshot buffers leave by transfer, not copy: a 1 MiB instance would otherwise be copied on every move. */
+let transfer: ArrayBuffer[] = [];
 const kvStores = new Map<string, AppKvStore>();
 
 port.on('message', (batch: ToScheduler[]) => {
   for (const m of batch) handle(m);
   const out = outbox;
+  const moved = transfer;
   outbox = [];
-  if (out.length) port.postMessage(out);
+  transfer = [];
+  if (out.length) port.postMessage(out, moved);
 });
 
 function handle(m: ToScheduler): void {
@@ -50,6 +54,7 @@ function handle(m: ToScheduler): void {
       try {
         const snapshot = inst.snapshot();
         if (m.drop) drop(m.instance);
+        transfer.push(snapshot.memory.data.buffer as ArrayBuffer, snapshot.memory.runs.buffer as ArrayBuffer);
         reply({ id: m.id, snapshot, counters: inst.stats() });
       } catch (e) {
         reply({ id: m.id, error: toWire(e, m.instance) });
@@ -58,7 +63,7 @@ function handle(m: ToScheduler): void {
     }
     case 'restore': {
       try {
-        const inst = appFor(m.release).restore(m.snapshot);
+        const inst = appFor(m.release).restore(m.snapshot, logFor(m.release, m.instance));
         instances.set(m.instance, inst);
         reply({ id: m.id, counters: inst.stats() });
       } catch (e) {
@@ -75,16 +80,19 @@ function handle(m: ToScheduler): void {
   }
 }
 
+/** Where one instance's log lines go: to the node, tagged with release and instance. */
+function logFor(release: string, instance: string | null): (level: LogLine['level'], message: string) => void {
+  return (level, message) => outbox.push({ t: 'log', release, instance, level, message });
+}
+
 function load(m: LoadApp): void {
-  const log = (instance: string | null) => (level: 'debug' | 'info' | 'warn' | 'error', message: string) =>
-    outbox.push({ t: 'log', release: m.release, instance, level, message });
   let kv = new Map();
   if (m.kvPath) {
     let store = kvStores.get(m.kvPath);
     if (!store) kvStores.set(m.kvPath, (store = new AppKvStore(m.kvPath)));
     kv = store.namespaces(m.manifest.name, m.manifest.capabilities.kv);
   }
-  apps.set(m.release, new WasmApp(m.manifest, m.prepared, { files: memoryFileSource(new Map(m.files)), kv, log: log(null) }));
+  apps.set(m.release, new WasmApp(m.manifest, m.prepared, { files: memoryFileSource(new Map(m.files)), kv, log: logFor(m.release, null) }));
 }
 
 function call(m: CallInstance): { response: Reply['response']; counters: InstanceCounters } {
@@ -97,7 +105,8 @@ function call(m: CallInstance): { response: Reply['response']; counters: Instanc
   }
   let inst = instances.get(m.instance);
   if (!inst) {
-    inst = m.restore ? app.restore(m.restore) : app.spawn();
+    const log = logFor(m.release, m.instance);
+    inst = m.restore ? app.restore(m.restore, log) : app.spawn(log);
     instances.set(m.instance, inst);
   }
   try {
@@ -132,3 +141,5 @@ function toWire(e: unknown, instance: string | null): WireError {
   if (instance) instances.delete(instance);
   return { code: 'trap', message: `scheduler error: ${(e as Error)?.message ?? String(e)}`, hint: 'this is a bug in flick: please report it with the node logs', httpStatus: 500, fatal: true };
 }
+
+port.postMessage([{ t: 'ready' }] satisfies FromScheduler[]);

@@ -13,12 +13,17 @@ import { MemoryPool, type MemoryPoolOptions } from './memory-pool.js';
 import { nonZeroRuns } from './memory-image.js';
 import { wasiImports } from './wasi/imports.js';
 import { flickImports } from './abi/flick-imports.js';
+import { guardHostCalls, HOST_CALLS_PER_CPU_MS } from './host-call-guard.js';
+
+type HostFn = (...args: never[]) => unknown;
 import { WasmInstance, type WasmSnapshot } from './instance.js';
 import type { FileSource } from './wasi/files.js';
 
 const WASM_PAGE = 65536;
 /** Beyond the data segments, the first page of heap a call is about to use. */
 const PREFAULT_HEAP_BYTES = 4096;
+
+export type InstanceLog = (level: LogLevel, message: string) => void;
 
 export interface WasmAppOptions {
   /** Read-only file tree the app sees through WASI (from the image). */
@@ -39,6 +44,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   readonly ref: ContextRef = { current: null };
   readonly imports: WebAssembly.Imports;
   readonly fuelPerCall: number;
+  readonly hostCallsPerCall: number;
   readonly kv: ReadonlyMap<string, KvNamespace>;
   readonly log: (level: LogLevel, message: string) => void;
   readonly files: FileSource | undefined;
@@ -57,6 +63,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
     this.log = opts.log ?? (() => {});
     this.files = opts.files;
     this.fuelPerCall = prepared.fuelPerCall;
+    this.hostCallsPerCall = Math.ceil(manifest.resources.cpuMsPerCall * HOST_CALLS_PER_CPU_MS);
     this.imports = this.buildImports();
     const exports = new Set(WebAssembly.Module.exports(this.module).map((e) => e.name));
     this.entry = manifest.abi === 'wagi' ? '_start' : 'flick_handle';
@@ -79,12 +86,13 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
     this.pool.fill();
   }
 
-  spawn(): WasmInstance {
-    return WasmInstance.spawn(this);
+  /** A fresh instance; `log` receives its log lines and stdio (default: the app's). */
+  spawn(log?: InstanceLog): WasmInstance {
+    return WasmInstance.spawn(this, log);
   }
 
-  restore(snapshot: WasmSnapshot): WasmInstance {
-    return WasmInstance.restore(this, snapshot);
+  restore(snapshot: WasmSnapshot, log?: InstanceLog): WasmInstance {
+    return WasmInstance.restore(this, snapshot, log);
   }
 
   /** Many instances from one snapshot: instant bursting from a pre-initialised template. */
@@ -105,8 +113,8 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   private buildImports(): WebAssembly.Imports {
     const wanted = new Set(WebAssembly.Module.imports(this.module).map((i) => i.module));
     const imports: WebAssembly.Imports = {};
-    if (wanted.has('wasi_snapshot_preview1')) imports.wasi_snapshot_preview1 = wasiImports(this.ref, this.files) as WebAssembly.ModuleImports;
-    imports.flick = { ...(flickImports(this.ref) as WebAssembly.ModuleImports) };
+    if (wanted.has('wasi_snapshot_preview1')) imports.wasi_snapshot_preview1 = guardHostCalls(wasiImports(this.ref, this.files) as Record<string, HostFn>, this.ref);
+    imports.flick = guardHostCalls(flickImports(this.ref) as Record<string, HostFn>, this.ref);
     return imports;
   }
 

@@ -31,6 +31,8 @@ export interface InstanceContext {
   log(level: LogLevel, message: string): void;
   /** `performance.now()` by which the current call must end; blocking host calls stop there. */
   deadlineAt: number;
+  /** Host calls the current call may still make (host-call-guard.ts). */
+  hostCallsLeft: number;
 }
 
 export interface ContextRef {

@@ -6,7 +6,7 @@ import type { GuestRequest, GuestResponse } from '../request.js';
 import type { InstanceState, InstanceStats, SandboxInstance } from '../sandbox.js';
 import { SandboxError } from '../errors.js';
 import type { InstanceContext, StdioSink } from './host-context.js';
-import type { WasmApp } from './app.js';
+import type { InstanceLog, WasmApp } from './app.js';
 import { applyMemory, captureMemory, memoryImageProblem, type MemoryImage } from './memory-image.js';
 import { newWasiState, WasiExit, type WasiState } from './wasi/state.js';
 import { cgiArguments, cgiEnvironment, parseCgiResponse } from './wagi.js';
@@ -41,21 +41,21 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
   /** WAGI: the CGI response being written to stdout. */
   private stdout: Uint8Array[] | null = null;
 
-  private constructor(app: WasmApp, memory: WebAssembly.Memory, wasi: WasiState) {
+  private constructor(app: WasmApp, memory: WebAssembly.Memory, wasi: WasiState, log: InstanceLog) {
     this.app = app;
-    this.ctx = { memory, wasi, stdio: this.stdioSink(), call: null, kv: app.kv, log: app.log, deadlineAt: Infinity };
+    this.ctx = { memory, wasi, stdio: this.stdioSink(log), call: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
     this.exports = app.instantiate(memory).exports;
     this.setFuel = app.layout.metered ? (this.exports[HOST_ACCESS.fuelSet] as (fuel: number) => void) : null;
     this.getFuel = app.layout.metered ? (this.exports[HOST_ACCESS.fuelGet] as () => number) : null;
   }
 
-  static spawn(app: WasmApp): WasmInstance {
-    const self = new WasmInstance(app, app.pool.takeCold(), newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }));
+  static spawn(app: WasmApp, log: InstanceLog = app.log): WasmInstance {
+    const self = new WasmInstance(app, app.pool.takeCold(), newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }), log);
     if (app.entry === 'flick_handle') for (const name of app.startExports) self.invoke(name);
     return self;
   }
 
-  static restore(app: WasmApp, snap: WasmSnapshot): WasmInstance {
+  static restore(app: WasmApp, snap: WasmSnapshot, log: InstanceLog = app.log): WasmInstance {
     if (snap.format !== 1 || snap.app !== app.fingerprint) {
       throw new SandboxError('snapshot_invalid', `the snapshot belongs to another app build (${snap.app}), not ${app.fingerprint}`, 'restore a snapshot into the release that took it; across releases use the state-upgrade path', 500);
     }
@@ -66,7 +66,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     }
     const memory = app.pool.takeWarm(snap.memory.pages);
     // Fork shares one snapshot between instances, so the plain-data WASI state is copied.
-    const self = new WasmInstance(app, memory, structuredClone(snap.wasi));
+    const self = new WasmInstance(app, memory, structuredClone(snap.wasi), log);
     applyMemory(memory, snap.memory, app.initDirty);
     const setGlobal = self.exports[HOST_ACCESS.globalSet] as (index: number, bits: bigint) => void;
     for (let i = 0; i < snap.globals.length; i++) setGlobal(i, snap.globals[i]);
@@ -145,7 +145,10 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     const budget = this.app.fuelPerCall;
     this.setFuel?.(budget);
     this._state = 'busy';
-    if (outer === null) this.ctx.deadlineAt = performance.now() + this.app.manifest.resources.deadlineMs;
+    if (outer === null) {
+      this.ctx.deadlineAt = performance.now() + this.app.manifest.resources.deadlineMs;
+      this.ctx.hostCallsLeft = this.app.hostCallsPerCall;
+    }
     ref.current = this.ctx;
     try {
       fn();
@@ -184,7 +187,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
       : new SandboxError('instance_dead', 'instance is busy with another call', 'calls into one instance are serialised by its scheduler', 503);
   }
 
-  private stdioSink(): StdioSink {
+  private stdioSink(log: InstanceLog): StdioSink {
     const pending: [string, string] = ['', ''];
     return {
       write: (fd, bytes) => {
@@ -195,7 +198,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
         const i = fd - 1;
         const lines = (pending[i] + Buffer.from(bytes).toString('utf8')).split('\n');
         pending[i] = lines.pop()!.slice(0, MAX_LOG_LINE);
-        for (const line of lines) this.app.log(fd === 2 ? 'warn' : 'info', line.slice(0, MAX_LOG_LINE));
+        for (const line of lines) log(fd === 2 ? 'warn' : 'info', line.slice(0, MAX_LOG_LINE));
       },
     };
   }

@@ -90,6 +90,7 @@ export class WasiCommand {
       log: (level, message) => stdio.write(2, Buffer.from(`${level}: ${message}\n`)),
       // `flick run` is the user's own program in the foreground, like `wasmtime run`: no deadline.
       deadlineAt: Infinity,
+      hostCallsLeft: Infinity,
     };
     const outer = this.ref.current;
     this.ref.current = ctx;
