@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import wabtInit from 'wabt';
-import { FUEL_PER_CPU_MS, HOST_ACCESS, instrument } from '../src/runtime/wasm/instrument/index.js';
+import { FUEL_PER_CPU_MS, hostAccess, instrument } from '../src/runtime/wasm/instrument/index.js';
 import { emit, progress, quick, repeat, round } from './_harness.js';
 
 interface Workload {
@@ -70,7 +70,8 @@ function buildsOf(fixture: string): Record<'plain' | 'rewritten' | 'metered', Bu
 function load(bytes: Uint8Array, memory: { initial: number; maximum: number } | null, metered: boolean): Build {
   const imports: WebAssembly.Imports = memory ? { flick: { memory: new WebAssembly.Memory(memory) } } : {};
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
-  const fuel = metered ? { set: exports[HOST_ACCESS.fuelSet] as (f: number) => void, get: exports[HOST_ACCESS.fuelGet] as () => number } : null;
+  const host = hostAccess(exports);
+  const fuel = metered ? { set: (f: number) => host.setFuel(BigInt(f)), get: () => host.fuel() } : null;
   return { exports, fuel };
 }
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import wabtInit from 'wabt';
 import { SandboxError } from '../../src/runtime/errors.js';
-import { HOST_ACCESS, instrument, fuelForCpuMs, MEMORY_IMPORT, ModuleRejectedError, type InstrumentedModule } from '../../src/runtime/wasm/instrument/index.js';
+import { hostAccess, instrument, fuelForCpuMs, MEMORY_IMPORT, ModuleRejectedError, type InstrumentedModule } from '../../src/runtime/wasm/instrument/index.js';
 
 const wabt = await wabtInit();
 const LIMIT_PAGES = 16;
@@ -33,14 +33,13 @@ interface FuelCell {
 }
 
 function fuelCell(exports: WebAssembly.Exports): FuelCell {
-  const set = exports[HOST_ACCESS.fuelSet] as (f: number) => void;
-  const get = exports[HOST_ACCESS.fuelGet] as () => number;
+  const host = hostAccess(exports);
   return {
     get value() {
-      return BigInt(get());
+      return BigInt(host.fuel());
     },
     set value(v: bigint) {
-      set(Number(v));
+      host.setFuel(v);
     },
   };
 }
@@ -172,7 +171,7 @@ test('a defined memory becomes the flick.memory import, capped at the limit', ()
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(mod.bytes));
   assert.deepEqual(imports, [{ module: 'flick', name: 'memory', kind: 'memory' }]);
   const r = run(mod);
-  assert.equal(r.exports.mem, r.memory, 'the memory export is the host memory');
+  assert.equal(r.exports.mem, undefined, 'the memory export is dropped: the host made that memory and holds it');
   assert.equal(r.exports.grow(LIMIT_PAGES - 2), 2);
   assert.equal(r.exports.grow(1), -1, 'growing past the limit fails');
   assert.equal(r.exports.size(), LIMIT_PAGES);
@@ -235,14 +234,14 @@ test('mutable globals are exported in a stable order and round-trip', () => {
   const imports = { env: { shared: new WebAssembly.Global({ value: 'i32', mutable: true }, 0) } };
   const source = run(mod, imports);
   source.exports.bump();
-  const values = [0, 1, 2].map((i) => source.exports[HOST_ACCESS.globalGet](i) as bigint);
+  const values = [0, 1, 2].map((i) => hostAccess(source.exports).global(i));
   const f64Bits = (x: number) => new BigUint64Array(new Float64Array([x]).buffer)[0];
   assert.deepEqual(values, [11n, 102n, f64Bits(3.5)]);
 
   const restored = run(mod, imports);
-  values.forEach((bits, i) => restored.exports[HOST_ACCESS.globalSet](i, bits));
+  values.forEach((bits, i) => hostAccess(restored.exports).setGlobal(i, bits));
   assert.equal(restored.exports.sum(), source.exports.sum());
-  restored.exports[HOST_ACCESS.globalSet](2, f64Bits(9.25));
+  hostAccess(restored.exports).setGlobal(2, f64Bits(9.25));
   assert.equal((restored.exports.c as WebAssembly.Global).value, 9.25, 'an existing export and the accessor reach the same global');
   assert.ok(!WebAssembly.Module.exports(new WebAssembly.Module(mod.bytes)).some((e) => e.kind === 'global' && e.name.startsWith('__flick_')), 'no per-instance Global objects are added');
 });

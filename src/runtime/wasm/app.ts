@@ -44,6 +44,8 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   readonly ref: ContextRef = { current: null };
   readonly imports: WebAssembly.Imports;
   readonly fuelPerCall: number;
+  /** The same, as the BigInt the control function takes (made once, not per call). */
+  readonly fuelBudget: bigint;
   readonly hostCallsPerCall: number;
   readonly kv: ReadonlyMap<string, KvNamespace>;
   readonly log: (level: LogLevel, message: string) => void;
@@ -63,6 +65,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
     this.log = opts.log ?? (() => {});
     this.files = opts.files;
     this.fuelPerCall = prepared.fuelPerCall;
+    this.fuelBudget = BigInt(prepared.fuelPerCall);
     this.hostCallsPerCall = Math.ceil(manifest.resources.cpuMsPerCall * HOST_CALLS_PER_CPU_MS);
     this.imports = this.buildImports();
     const exports = new Set(WebAssembly.Module.exports(this.module).map((e) => e.name));

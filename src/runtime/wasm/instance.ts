@@ -11,7 +11,7 @@ import { applyMemory, captureMemory, memoryImageProblem, type MemoryImage } from
 import { newWasiState, WasiExit, type WasiState } from './wasi/state.js';
 import { cgiArguments, cgiEnvironment, parseCgiResponse } from './wagi.js';
 import { finishResponse } from './abi/flick-imports.js';
-import { HOST_ACCESS } from './instrument/host-access-names.js';
+import { hostAccess, type HostAccess } from './instrument/host-access-names.js';
 
 export interface WasmSnapshot {
   format: 1;
@@ -33,9 +33,11 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
   private readonly app: WasmApp;
   private readonly exports: WebAssembly.Exports;
   private readonly ctx: InstanceContext;
-  private readonly setFuel: ((fuel: number) => void) | null;
-  private readonly getFuel: (() => number) | null;
+  /** The rewriter's control function (fuel, globals); null fuel ops when unmetered. */
+  private readonly host: HostAccess;
+  private readonly metered: boolean;
   private _state: InstanceState = 'ready';
+  private disposed = false;
   private calls = 0;
   private cpuUsed = 0;
   /** WAGI: the CGI response being written to stdout. */
@@ -45,8 +47,8 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     this.app = app;
     this.ctx = { memory, wasi, stdio: this.stdioSink(log), call: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
     this.exports = app.instantiate(memory).exports;
-    this.setFuel = app.layout.metered ? (this.exports[HOST_ACCESS.fuelSet] as (fuel: number) => void) : null;
-    this.getFuel = app.layout.metered ? (this.exports[HOST_ACCESS.fuelGet] as () => number) : null;
+    this.host = hostAccess(this.exports);
+    this.metered = app.layout.metered;
   }
 
   static spawn(app: WasmApp, log: InstanceLog = app.log): WasmInstance {
@@ -68,8 +70,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     // Fork shares one snapshot between instances, so the plain-data WASI state is copied.
     const self = new WasmInstance(app, memory, structuredClone(snap.wasi), log);
     applyMemory(memory, snap.memory, app.initDirty);
-    const setGlobal = self.exports[HOST_ACCESS.globalSet] as (index: number, bits: bigint) => void;
-    for (let i = 0; i < snap.globals.length; i++) setGlobal(i, snap.globals[i]);
+    for (let i = 0; i < snap.globals.length; i++) self.host.setGlobal(i, snap.globals[i]);
     self.calls = snap.calls;
     self.cpuUsed = snap.cpuUsed;
     return self;
@@ -91,9 +92,8 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
 
   snapshot(): WasmSnapshot {
     if (this._state !== 'ready') throw this.notReady();
-    const getGlobal = this.exports[HOST_ACCESS.globalGet] as (index: number) => bigint;
     const globals: bigint[] = [];
-    for (let i = 0; i < this.app.layout.globalCount; i++) globals.push(getGlobal(i));
+    for (let i = 0; i < this.app.layout.globalCount; i++) globals.push(this.host.global(i));
     const memory = captureMemory(this.ctx.memory);
     this.app.pool.learnRestoreSize(memory.pages);
     return { format: 1, app: this.app.fingerprint, memory, globals, wasi: structuredClone(this.ctx.wasi), calls: this.calls, cpuUsed: this.cpuUsed };
@@ -103,8 +103,12 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: this._state === 'dead' ? 0 : this.ctx.memory.buffer.byteLength };
   }
 
+  /** Frees the instance. Its memory goes back to the pool: nothing can call into it any more. */
   dispose(): void {
+    if (this._state === 'busy') throw this.notReady();
     this._state = 'dead';
+    if (!this.disposed) this.app.pool.recycle(this.ctx.memory);
+    this.disposed = true;
   }
 
   private callReactor(request: GuestRequest): GuestResponse {
@@ -143,7 +147,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     const ref = this.app.ref;
     const outer = ref.current;
     const budget = this.app.fuelPerCall;
-    this.setFuel?.(budget);
+    if (this.metered) this.host.setFuel(this.app.fuelBudget);
     this._state = 'busy';
     if (outer === null) {
       this.ctx.deadlineAt = performance.now() + this.app.manifest.resources.deadlineMs;
@@ -158,7 +162,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
       throw this.classify(e);
     } finally {
       ref.current = outer;
-      if (this.getFuel) this.cpuUsed += budget - Math.max(0, this.getFuel());
+      if (this.metered) this.cpuUsed += budget - Math.max(0, this.host.fuel());
     }
   }
 
@@ -171,7 +175,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       return new SandboxError('stack_overflow', 'instance overflowed its call stack (deep or unbounded recursion)', 'bound the recursion depth or make it iterative', 503, { cause: e });
     }
-    if (this.getFuel && this.getFuel() < 0) {
+    if (this.metered && this.host.fuel() < 0) {
       return new SandboxError('cpu_budget_exceeded', `instance used up its CPU budget of ${limits.cpuMsPerCall} ms for one call`, 'do less work per request, or raise resources.cpuMsPerCall in flick.json', 503, { cause: e });
     }
     if (this.ctx.memory.buffer.byteLength >= this.app.memoryLimitBytes) {

@@ -13,6 +13,8 @@
  * spawns is served from the shelf and the allocation cost lands in idle time.
  */
 
+import { nonZeroRuns } from './memory-image.js';
+
 export interface MemoryShape {
   /** Pages the module declares as its initial size. */
   initial: number;
@@ -38,12 +40,23 @@ export interface MemoryPoolOptions {
 }
 
 const PAGE = 65536;
+/** Larger memories are not recycled: clearing them would cost more than a fresh mapping. */
+const RECYCLE_MAX_PAGES = 64;
+
+function clear(memory: WebAssembly.Memory): WebAssembly.Memory {
+  const bytes = new Uint8Array(memory.buffer);
+  const runs = nonZeroRuns(memory.buffer);
+  for (let i = 0; i < runs.length; i += 2) bytes.fill(0, runs[i], runs[i] + runs[i + 1]);
+  return memory;
+}
 
 export class MemoryPool {
   readonly shape: MemoryShape;
   private readonly opts: MemoryPoolOptions;
   private readonly cold: WebAssembly.Memory[] = [];
   private readonly warm: WebAssembly.Memory[] = [];
+  /** Memories of disposed instances, waiting to be cleared and shelved again. */
+  private readonly dirty: WebAssembly.Memory[] = [];
   private refillScheduled = false;
   private closed = false;
   /** Takes that found the shelf empty and allocated on the spot. */
@@ -77,6 +90,20 @@ export class MemoryPool {
     return fresh;
   }
 
+  /**
+   * Takes back the memory of an instance that will never run again. Reusing memories matters as
+   * much as pooling them: every new one is external memory to V8, and a stream of them triggers
+   * garbage collections ("external memory pressure") that made the spawn p99. Memories that grew,
+   * or are large, are left to the garbage collector; the others are cleared in idle time (only
+   * their non-zero chunks, so untouched pages stay unbacked) and shelved again.
+   */
+  recycle(memory: WebAssembly.Memory): void {
+    if (this.closed || memory.buffer.byteLength !== this.shape.initial * PAGE || this.shape.initial > RECYCLE_MAX_PAGES) return;
+    if (this.dirty.length + this.cold.length >= this.opts.coldTarget) return;
+    this.dirty.push(memory);
+    this.scheduleRefill();
+  }
+
   /** Sizes the warm shelf to what restores of this app need (learned from its snapshots). */
   setWarm(target: number, pages: number): void {
     const p = Math.min(Math.max(pages, this.shape.initial), this.shape.maximum);
@@ -96,6 +123,7 @@ export class MemoryPool {
 
   /** Fills both shelves now (start-up and benchmarks), instead of waiting for idle time. */
   fill(): void {
+    while (this.dirty.length > 0) this.cold.push(clear(this.dirty.pop()!));
     while (this.cold.length < this.opts.coldTarget) this.cold.push(this.allocateCold());
     while (this.warm.length < this.opts.warmTarget) this.warm.push(this.allocateWarm());
   }
@@ -108,6 +136,7 @@ export class MemoryPool {
     this.closed = true;
     this.cold.length = 0;
     this.warm.length = 0;
+    this.dirty.length = 0;
   }
 
   private allocate(): WebAssembly.Memory {
@@ -133,7 +162,7 @@ export class MemoryPool {
 
   private scheduleRefill(): void {
     if (this.refillScheduled || this.closed) return;
-    if (this.cold.length >= this.opts.coldTarget && this.warm.length >= this.opts.warmTarget) return;
+    if (this.dirty.length === 0 && this.cold.length >= this.opts.coldTarget && this.warm.length >= this.opts.warmTarget) return;
     this.refillScheduled = true;
     setImmediate(() => this.refillStep()).unref();
   }
@@ -141,6 +170,7 @@ export class MemoryPool {
   private refillStep(): void {
     this.refillScheduled = false;
     if (this.closed) return;
+    for (let i = 0; i < this.opts.batch && this.dirty.length > 0; i++) this.cold.push(clear(this.dirty.pop()!));
     for (let i = 0; i < this.opts.batch && this.cold.length < this.opts.coldTarget; i++) this.cold.push(this.allocateCold());
     for (let i = 0; i < this.opts.batch && this.warm.length < this.opts.warmTarget; i++) this.warm.push(this.allocateWarm());
     this.scheduleRefill();

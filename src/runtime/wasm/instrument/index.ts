@@ -3,27 +3,28 @@
  * builder: whatever the module declares, after this it
  *
  * 1. imports its memory as `flick`.`memory` with the manifest's limit as maximum (memory-import.ts),
- * 2. exports accessors for every mutable global it defines, so snapshots can read and restore them
- *    (host-access.ts: functions, not exported globals, which would cost an object per instantiation),
+ * 2. exports one control function (host-access.ts) through which the host reads and writes every
+ *    mutable global it defines (snapshots) and its fuel; it no longer exports its memory (the host
+ *    made that memory and holds it; every export costs at each instantiation),
  * 3. has no start section: its start function is exported as `__flick_start`, for the host to call
  *    once the instance's context and fuel are set (a start section would run inside instantiation,
  *    unmetered and before any of that exists),
- * 4. when metered, counts fuel in an i64 global (metering.ts), set and read through accessors.
+ * 4. when metered, counts fuel in an i64 global (metering.ts), set and read through the control function.
  *
- * Host protocol: instantiate with `flick.memory` = a memory of `memory.initial` pages and at most
- * `memory.maximum`; before each call `__flick_fuel_set(budget)`; after a trap, a negative
- * `__flick_fuel_get()` means the budget ran out (see metering.ts for why that is unambiguous).
+ * Host protocol (host-access-names.ts): instantiate with `flick.memory` = a memory of
+ * `memory.initial` pages and at most `memory.maximum`; before each call set the fuel to the budget;
+ * after a trap, negative fuel means the budget ran out (see metering.ts for why that is unambiguous).
  */
 import binaryen from 'binaryen';
 import { ModuleRejectedError } from './errors.js';
 import { importMemoryFromHost, type MemoryShape } from './memory-import.js';
 import { addFuelGlobal, meterFunctions } from './metering.js';
-import { addFuelAccessors, addGlobalAccessors, mutableGlobals } from './host-access.js';
+import { addControlFunction, mutableGlobals } from './host-access.js';
 
 export { ModuleRejectedError, type ModuleRejectedCode } from './errors.js';
 export { MEMORY_IMPORT, type MemoryShape } from './memory-import.js';
 export { FUEL_PER_CPU_MS, fuelForCpuMs } from './fuel.js';
-export { HOST_ACCESS } from './host-access.js';
+export { CONTROL_EXPORT, ControlOp, hostAccess, type HostAccess } from './host-access-names.js';
 
 export interface InstrumentOptions {
   /** The manifest's memory limit, in 64 KiB pages. */
@@ -37,9 +38,9 @@ export interface InstrumentedModule {
   bytes: Uint8Array;
   /** The memory to hand it as `flick`.`memory`, in pages; `maximum` is already capped by the limit. */
   memory: MemoryShape;
-  /** How many mutable globals the module defines: indexes for `__flick_global_get/set` (host-access.ts). */
+  /** How many mutable globals the module defines: the indexes the control function takes. */
   globalCount: number;
-  /** Fuel is counted: `__flick_fuel_set` / `__flick_fuel_get` exist. */
+  /** Fuel is counted (the control function's fuel operations work). */
   metered: boolean;
   /** Export name of the former start function, which the host calls right after instantiating. */
   startExport: string | null;
@@ -50,7 +51,7 @@ export interface InstrumentedModule {
  * export order, memory import) or how fuel is counted: snapshots and budgets made under one
  * version are not valid under another.
  */
-export const INSTRUMENT_VERSION = 'instrument-2';
+export const INSTRUMENT_VERSION = 'instrument-3';
 
 /** Exports the node adds; a module's own exports may not start with this. */
 const RESERVED_EXPORT_PREFIX = '__flick_';
@@ -84,14 +85,15 @@ export function instrument(wasm: Uint8Array, opts: InstrumentOptions): Instrumen
     checkReservedExports(module);
     const globals = mutableGlobals(module);
     const startExport = exportStartFunction(module);
+    let fuel: string | null = null;
     if (opts.meter) {
-      const fuel = unusedGlobalName(module, FUEL_GLOBAL);
+      fuel = unusedGlobalName(module, FUEL_GLOBAL);
       addFuelGlobal(module, fuel);
       meterFunctions(module, fuel);
-      // Added after metering: the host's accessors cost no fuel.
-      addFuelAccessors(module, fuel);
     }
-    addGlobalAccessors(module, globals);
+    // Added after metering: the host's control calls cost no fuel.
+    addControlFunction(module, globals, fuel);
+    removeMemoryExports(module);
     // DWARF describes code offsets that the rewriting has moved: stale, and often most of the file.
     module.runPasses(['strip-dwarf']);
     return { bytes: module.emitBinary(), memory, globalCount: globals.length, metered: opts.meter, startExport };
@@ -131,6 +133,15 @@ function checkReservedExports(module: binaryen.Module): void {
       throw new ModuleRejectedError('reserved_name', `the module exports "${name}"; names starting with ${RESERVED_EXPORT_PREFIX} are the node's`, 'rename that export');
     }
   }
+}
+
+function removeMemoryExports(module: binaryen.Module): void {
+  const names: string[] = [];
+  for (let i = 0; i < module.getNumExports(); i++) {
+    const e = binaryen.getExportInfo(module.getExportByIndex(i));
+    if (e.kind === binaryen.ExternalMemory) names.push(e.name);
+  }
+  for (const n of names) module.removeExport(n);
 }
 
 function exportStartFunction(module: binaryen.Module): string | null {
