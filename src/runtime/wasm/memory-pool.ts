@@ -55,8 +55,9 @@ export class MemoryPool {
   private readonly opts: MemoryPoolOptions;
   private readonly cold: WebAssembly.Memory[] = [];
   private readonly warm: WebAssembly.Memory[] = [];
-  /** Memories of disposed instances, waiting to be cleared and shelved again. */
+  /** Memories of disposed instances, waiting to be cleared and shelved again (cold, or warm: their pages are already faulted in). */
   private readonly dirty: WebAssembly.Memory[] = [];
+  private readonly dirtyWarm: WebAssembly.Memory[] = [];
   private refillScheduled = false;
   private closed = false;
   /** Takes that found the shelf empty and allocated on the spot. */
@@ -98,9 +99,15 @@ export class MemoryPool {
    * their non-zero chunks, so untouched pages stay unbacked) and shelved again.
    */
   recycle(memory: WebAssembly.Memory): void {
-    if (this.closed || memory.buffer.byteLength !== this.shape.initial * PAGE || this.shape.initial > RECYCLE_MAX_PAGES) return;
-    if (this.dirty.length + this.cold.length >= this.opts.coldTarget) return;
-    this.dirty.push(memory);
+    if (this.closed) return;
+    const pages = memory.buffer.byteLength / PAGE;
+    if (this.opts.warmTarget > 0 && pages === this.opts.warmPages && pages <= RECYCLE_MAX_PAGES) {
+      if (this.dirtyWarm.length + this.warm.length < this.opts.warmTarget) this.dirtyWarm.push(memory);
+    } else if (pages === this.shape.initial && pages <= RECYCLE_MAX_PAGES) {
+      if (this.dirty.length + this.cold.length < this.opts.coldTarget) this.dirty.push(memory);
+    } else {
+      return;
+    }
     this.scheduleRefill();
   }
 
@@ -124,6 +131,7 @@ export class MemoryPool {
   /** Fills both shelves now (start-up and benchmarks), instead of waiting for idle time. */
   fill(): void {
     while (this.dirty.length > 0) this.cold.push(clear(this.dirty.pop()!));
+    while (this.dirtyWarm.length > 0) this.warm.push(clear(this.dirtyWarm.pop()!));
     while (this.cold.length < this.opts.coldTarget) this.cold.push(this.allocateCold());
     while (this.warm.length < this.opts.warmTarget) this.warm.push(this.allocateWarm());
   }
@@ -137,6 +145,7 @@ export class MemoryPool {
     this.cold.length = 0;
     this.warm.length = 0;
     this.dirty.length = 0;
+    this.dirtyWarm.length = 0;
   }
 
   private allocate(): WebAssembly.Memory {
@@ -162,7 +171,7 @@ export class MemoryPool {
 
   private scheduleRefill(): void {
     if (this.refillScheduled || this.closed) return;
-    if (this.dirty.length === 0 && this.cold.length >= this.opts.coldTarget && this.warm.length >= this.opts.warmTarget) return;
+    if (this.dirty.length === 0 && this.dirtyWarm.length === 0 && this.cold.length >= this.opts.coldTarget && this.warm.length >= this.opts.warmTarget) return;
     this.refillScheduled = true;
     setImmediate(() => this.refillStep()).unref();
   }
@@ -171,6 +180,7 @@ export class MemoryPool {
     this.refillScheduled = false;
     if (this.closed) return;
     for (let i = 0; i < this.opts.batch && this.dirty.length > 0; i++) this.cold.push(clear(this.dirty.pop()!));
+    for (let i = 0; i < this.opts.batch && this.dirtyWarm.length > 0; i++) this.warm.push(clear(this.dirtyWarm.pop()!));
     for (let i = 0; i < this.opts.batch && this.cold.length < this.opts.coldTarget; i++) this.cold.push(this.allocateCold());
     for (let i = 0; i < this.opts.batch && this.warm.length < this.opts.warmTarget; i++) this.warm.push(this.allocateWarm());
     this.scheduleRefill();
