@@ -54,6 +54,8 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   readonly initDirty: Uint32Array;
   readonly fingerprint: string;
   readonly startExports: string[];
+  /** The module imports WASI functions (instances then need their own WASI state). */
+  readonly usesWasi: boolean = false;
   readonly entry: 'flick_handle' | '_start';
 
   constructor(manifest: Manifest, prepared: PreparedWasm, opts: WasmAppOptions = {}) {
@@ -115,6 +117,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
 
   private buildImports(): WebAssembly.Imports {
     const wanted = new Set(WebAssembly.Module.imports(this.module).map((i) => i.module));
+    (this as { usesWasi: boolean }).usesWasi = wanted.has('wasi_snapshot_preview1');
     const imports: WebAssembly.Imports = {};
     if (wanted.has('wasi_snapshot_preview1')) imports.wasi_snapshot_preview1 = guardHostCalls(wasiImports(this.ref, this.files) as Record<string, HostFn>, this.ref);
     imports.flick = guardHostCalls(flickImports(this.ref) as Record<string, HostFn>, this.ref);

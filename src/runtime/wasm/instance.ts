@@ -28,8 +28,10 @@ export interface WasmSnapshot {
 const MAX_LOG_LINE = 8192;
 /** The image's read-only file tree, seen by the app at `/`. */
 const IMAGE_MOUNTS = [{ guestPath: '/' }];
+/** The WASI state of modules that import no WASI function: nothing can read or change it, so all share one. */
+const NO_WASI: WasiState = Object.freeze(newWasiState({ args: [], env: [] }));
 
-export class WasmInstance implements SandboxInstance<WasmSnapshot> {
+export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
   private readonly app: WasmApp;
   private readonly exports: WebAssembly.Exports;
   private readonly ctx: InstanceContext;
@@ -42,17 +44,19 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
   private cpuUsed = 0;
   /** WAGI: the CGI response being written to stdout. */
   private stdout: Uint8Array[] | null = null;
+  /** Unfinished stdout/stderr lines; made on first output (most instances print nothing). */
+  private partialLines: [string, string] | null = null;
 
   private constructor(app: WasmApp, memory: WebAssembly.Memory, wasi: WasiState, log: InstanceLog) {
     this.app = app;
-    this.ctx = { memory, wasi, stdio: this.stdioSink(log), call: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
+    this.ctx = { memory, wasi, stdio: this, call: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
     this.exports = app.instantiate(memory).exports;
     this.host = hostAccess(this.exports);
     this.metered = app.layout.metered;
   }
 
   static spawn(app: WasmApp, log: InstanceLog = app.log): WasmInstance {
-    const self = new WasmInstance(app, app.pool.takeCold(), newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }), log);
+    const self = new WasmInstance(app, app.pool.takeCold(), app.usesWasi ? newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }) : NO_WASI, log);
     if (app.entry === 'flick_handle') for (const name of app.startExports) self.invoke(name);
     return self;
   }
@@ -191,19 +195,20 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot> {
       : new SandboxError('instance_dead', 'instance is busy with another call', 'calls into one instance are serialised by its scheduler', 503);
   }
 
-  private stdioSink(log: InstanceLog): StdioSink {
-    const pending: [string, string] = ['', ''];
-    return {
-      write: (fd, bytes) => {
-        if (fd === 1 && this.stdout) {
-          this.stdout.push(bytes.slice());
-          return;
-        }
-        const i = fd - 1;
-        const lines = (pending[i] + Buffer.from(bytes).toString('utf8')).split('\n');
-        pending[i] = lines.pop()!.slice(0, MAX_LOG_LINE);
-        for (const line of lines) log(fd === 2 ? 'warn' : 'info', line.slice(0, MAX_LOG_LINE));
-      },
-    };
+  /**
+   * The instance is its own stdio sink (one object less per instance: density). WAGI stdout is the
+   * response; otherwise stdout and stderr become log lines, the unfinished last line kept until
+   * its newline arrives.
+   */
+  write(fd: 1 | 2, bytes: Uint8Array): void {
+    if (fd === 1 && this.stdout) {
+      this.stdout.push(bytes.slice());
+      return;
+    }
+    this.partialLines ??= ['', ''];
+    const i = fd - 1;
+    const lines = (this.partialLines[i] + Buffer.from(bytes).toString('utf8')).split('\n');
+    this.partialLines[i] = lines.pop()!.slice(0, MAX_LOG_LINE);
+    for (const line of lines) this.ctx.log(fd === 2 ? 'warn' : 'info', line.slice(0, MAX_LOG_LINE));
   }
 }

@@ -23,12 +23,23 @@ export interface HostAccess {
 
 type Control = (op: number, index: number, value: bigint) => bigint;
 
+/** A class, not closures: one small object per instance (instances are counted in hundreds of thousands). */
+class ControlFunction implements HostAccess {
+  constructor(private readonly ctl: Control) {}
+  setFuel(fuel: bigint): void {
+    this.ctl(ControlOp.fuelSet, 0, fuel);
+  }
+  fuel(): number {
+    return Number(this.ctl(ControlOp.fuelGet, 0, 0n));
+  }
+  global(index: number): bigint {
+    return this.ctl(ControlOp.globalGet, index, 0n);
+  }
+  setGlobal(index: number, bits: bigint): void {
+    this.ctl(ControlOp.globalSet, index, bits);
+  }
+}
+
 export function hostAccess(exports: WebAssembly.Exports): HostAccess {
-  const ctl = exports[CONTROL_EXPORT] as Control;
-  return {
-    setFuel: (fuel) => void ctl(ControlOp.fuelSet, 0, fuel),
-    fuel: () => Number(ctl(ControlOp.fuelGet, 0, 0n)),
-    global: (index) => ctl(ControlOp.globalGet, index, 0n),
-    setGlobal: (index, bits) => void ctl(ControlOp.globalSet, index, bits),
-  };
+  return new ControlFunction(exports[CONTROL_EXPORT] as Control);
 }
