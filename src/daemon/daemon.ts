@@ -16,6 +16,7 @@ import { FlickNode } from '../node/node.js';
 import { Ingress, answerError, type IngressOptions } from '../ingress/server.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { loadOrCreateToken } from './token.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ReleaseLoader } from './release-loader.js';
 import { RouteSync } from './route-sync.js';
 import { ShadowTap } from './shadow-tap.js';
@@ -56,6 +57,7 @@ export class Daemon {
     port: number,
     host: string,
     readonly telemetry: Telemetry,
+    private readonly lock: DataDirLock,
   ) {
     this.url = `http://${host}:${port}`;
   }
@@ -63,6 +65,16 @@ export class Daemon {
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const dataDir = resolve(opts.dataDir);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const lock = lockDataDir(dataDir);
+    try {
+      return await Daemon.open(opts, dataDir, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async open(opts: DaemonOptions, dataDir: string, lock: DataDirLock): Promise<Daemon> {
     const limits = opts.limits ?? DEFAULT_NODE_LIMITS;
     const token = loadOrCreateToken(dataDir);
     const store = await openEmbeddedStore({ dataDir: join(dataDir, 'store') });
@@ -100,7 +112,7 @@ export class Daemon {
     await node.ready();
     await sync.start();
     const addr = await ingress.listen();
-    const daemon = new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host, telemetry);
+    const daemon = new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host, telemetry, lock);
     telemetry.log.info({ url: daemon.url, dashboard: `${daemon.url}${DASHBOARD_PATH}`, metrics: `${daemon.url}/_flick/metrics` }, 'flick node listening');
     return daemon;
   }
@@ -111,6 +123,7 @@ export class Daemon {
     await this.node.close();
     await this.telemetry.close();
     await this.store.close();
+    this.lock.release();
   }
 }
 
