@@ -1,7 +1,8 @@
 /**
  * Every instance the node knows of, live or hibernated, and the per-key directory that finds the
- * instance of (app, key). The table is the node's truth for `flick ps`; schedulers only hold what
- * is running.
+ * instance of (release, key). Keyed by release, not app: after a deploy the previous release's
+ * instances stay where they are (kept warm), so a rollback finds them again as they were. The table
+ * is the node's truth for `flick ps`; schedulers only hold what is running.
  */
 import type { WasmSnapshot } from '../runtime/wasm/instance.js';
 
@@ -50,12 +51,12 @@ export class InstanceTable {
   private readonly byKey = new Map<string, string>();
   private seq = 0;
 
-  private static keyOf(app: string, key: string): string {
-    return `${app}\0${key}`;
+  private static keyOf(release: string, key: string): string {
+    return `${release}\0${key}`;
   }
 
-  find(app: string, key: string): InstanceRecord | undefined {
-    const id = this.byKey.get(InstanceTable.keyOf(app, key));
+  find(release: string, key: string): InstanceRecord | undefined {
+    const id = this.byKey.get(InstanceTable.keyOf(release, key));
     return id === undefined ? undefined : this.byId.get(id);
   }
 
@@ -71,7 +72,7 @@ export class InstanceTable {
       startedAt: now, lastActive: now, inflight: 0, snapshot: null, held: [],
     };
     this.byId.set(rec.id, rec);
-    this.byKey.set(InstanceTable.keyOf(app, key), rec.id);
+    this.byKey.set(InstanceTable.keyOf(release, key), rec.id);
     return rec;
   }
 
@@ -80,14 +81,14 @@ export class InstanceTable {
     const n = Number.parseInt(rec.id.slice(rec.id.lastIndexOf('-') + 1), 36);
     if (Number.isFinite(n) && n > this.seq) this.seq = n;
     this.byId.set(rec.id, rec);
-    this.byKey.set(InstanceTable.keyOf(rec.app, rec.key), rec.id);
+    this.byKey.set(InstanceTable.keyOf(rec.release, rec.key), rec.id);
   }
 
   remove(id: string): void {
     const rec = this.byId.get(id);
     if (!rec) return;
     this.byId.delete(id);
-    this.byKey.delete(InstanceTable.keyOf(rec.app, rec.key));
+    this.byKey.delete(InstanceTable.keyOf(rec.release, rec.key));
   }
 
   all(): IterableIterator<InstanceRecord> {

@@ -195,8 +195,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       return reply.response!;
     }
     const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : `#${this.replicaTurn++ % mode.count}`;
-    let rec = this.table.find(app, key);
-    if (rec && rec.release !== releaseId) rec = undefined; // an older release's instance: stateful upgrade moves it (deploys)
+    let rec = this.table.find(releaseId, key);
     if (!rec) {
       rec = this.table.create(app, releaseId, key, this.leastLoaded().index, performance.now());
       this.counters.spawns++;

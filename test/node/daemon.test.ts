@@ -64,6 +64,18 @@ test('deploy switches atomically, rollback returns to the warm previous release'
   assert.deepEqual(history.map((d: { kind: string; status: string; to: number }) => `${d.kind}:${d.status}:${d.to}`), ['deploy:succeeded:1', 'deploy:succeeded:2', 'rollback:succeeded:1']);
 });
 
+test('rollback lands on the previous release\'s still-warm per-key instances, state as it was', async () => {
+  const n = await node();
+  const key = { headers: { 'flick-key': 'k' } };
+  await n.deploy(perKey('tenant', 'v1'));
+  await n.ask('tenant', '/', key);
+  assert.equal((await n.ask('tenant', '/', key)).text, 'v1:2');
+  await n.deploy(perKey('tenant', 'v2'));
+  assert.equal((await n.ask('tenant', '/', key)).text, 'v2:1');
+  assert.equal((await n.api('POST', '/apps/tenant/rollback', {})).status, 200);
+  assert.equal((await n.ask('tenant', '/', key)).text, 'v1:3', 'the same warm v1 instance, not a cold start');
+});
+
 test('a failing health check aborts before the switch: the old release keeps serving, the reason is recorded', async () => {
   const n = await node();
   await n.deploy(watImage(counterWat('good'), { name: 'svc', health: { path: '/healthz' } }));
