@@ -1,6 +1,7 @@
 /** The registry of subcommands, in the order `flick --help` lists them. */
 import type { Command } from 'commander';
 import { register as up } from './up.js';
+import { register as init } from './init.js';
 import { register as build } from './build.js';
 import { register as inspect } from './inspect.js';
 import { register as run } from './run.js';
@@ -13,4 +14,4 @@ import { register as bench } from './bench.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [up, build, inspect, run, deploy, instances, logs, top, doctor, bench];
+export const commands: RegisterCommand[] = [up, init, build, inspect, run, deploy, instances, logs, top, doctor, bench];
