@@ -23,5 +23,7 @@ const args = [
   '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec',
   ...files,
 ];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+// Nodes started by tests log at warn: their info lines (every deploy phase) would bury the report.
+const env = { ...process.env, FLICK_LOG_LEVEL: process.env.FLICK_LOG_LEVEL ?? 'warn' };
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', env });
 process.exit(r.status ?? 1);
