@@ -4,7 +4,7 @@
  * real name; every read re-hashes the bytes, so a damaged file is refused instead of served.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class BlobError extends Error {
@@ -43,7 +43,13 @@ export class BlobStore {
       throw new BlobError('mismatch', `the bytes received hash to ${id}, not ${expectedId}`, 'the upload was damaged or truncated: send it again');
     }
     const file = this.path(id);
-    if (existsSync(file)) return id;
+    if (existsSync(file)) {
+      // A store of known bytes counts as fresh: garbage collection spares recently stored blobs
+      // (a deploy records its release just after storing the image).
+      const now = new Date();
+      utimesSync(file, now, now);
+      return id;
+    }
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     const fd = openSync(tmp, 'w', 0o644);
     try {
@@ -66,6 +72,12 @@ export class BlobStore {
 
   delete(id: string): void {
     rmSync(this.path(id), { force: true });
+  }
+
+  /** Size and when the blob was last stored (ms since the epoch). */
+  stat(id: string): { bytes: number; storedAt: number } {
+    const st = statSync(this.path(id));
+    return { bytes: st.size, storedAt: st.mtimeMs };
   }
 
   list(): string[] {

@@ -145,6 +145,19 @@ export class Registry {
   }
 
   /**
+   * Deletes release records in one transaction, only if the app's route is still at `routeRevision`
+   * (0: the app has no route): a switch meanwhile may have made one of them needed again.
+   */
+  async pruneReleases(app: string, seqs: readonly number[], routeRevision: number): Promise<boolean> {
+    if (seqs.length === 0) return true;
+    const r = await this.store.transact({
+      conditions: [{ key: keys.route(app), revision: routeRevision }],
+      writes: seqs.map((seq) => ({ op: 'delete' as const, key: keys.release(app, seq) })),
+    });
+    return r.ok;
+  }
+
+  /**
    * The switch: one compare-and-swap of the route from the revision the deploy read. Writes the
    * deployment record in the same transaction, so history and routing never disagree.
    */

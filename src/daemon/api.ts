@@ -10,6 +10,7 @@ import type { Registry } from '../control/registry.js';
 import type { FlickNode } from '../node/node.js';
 import { answerError } from '../ingress/server.js';
 import { requestAuthorized } from '../dashboard/session.js';
+import { collectGarbage, GC_DEFAULTS } from '../control/gc.js';
 import { BadRequest, parseJsonBody, readRaw } from './json-body.js';
 
 export const API_PREFIX = '/_flick/api';
@@ -74,6 +75,15 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       if (!rec) return answerError(res, 404, 'no_such_instance', `no instance ${id}`, 'list instances with flick ps');
       await deps.node.hibernate(rec);
       json(res, 200, { id: rec.id, state: rec.status });
+    }),
+    mutate('POST', /^\/gc$/, async (req, res) => {
+      const body = parseJsonBody<{ keep?: number; graceSeconds?: number }>(await readRaw(req, MAX_JSON), {
+        keep: { type: 'number', min: 1, max: 100_000 },
+        graceSeconds: { type: 'number', min: 0, max: 30 * 86_400 },
+      });
+      const keepNewest = body.keep ?? GC_DEFAULTS.keepNewest;
+      const graceMs = body.graceSeconds === undefined ? GC_DEFAULTS.graceMs : body.graceSeconds * 1000;
+      json(res, 200, await collectGarbage(deps.registry, deps.blobs, { keepNewest, graceMs }));
     }),
     ...(deps.extraRoutes ?? []),
   ];

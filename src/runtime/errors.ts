@@ -13,7 +13,8 @@ export type SandboxErrorCode =
   | 'bad_response'
   | 'capability_denied'
   | 'instance_dead'
-  | 'snapshot_invalid';
+  | 'snapshot_invalid'
+  | 'upgrade_refused';
 
 export class SandboxError extends Error {
   readonly code: SandboxErrorCode;

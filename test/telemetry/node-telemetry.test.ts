@@ -119,7 +119,7 @@ describe('node telemetry', { timeout: 180_000 }, () => {
 });
 
 function instanceOf(node: TestNode, key: string): string {
-  const rec = node.daemon.node.table.find('chatty', key);
+  const rec = [...node.daemon.node.table.all()].find((r) => r.app === 'chatty' && r.key === key);
   assert.ok(rec, `chatty has an instance for key ${key}`);
   return rec.id;
 }

@@ -67,3 +67,14 @@ export declare function panic(messagePtr: usize, messageLen: i32, filePtr: usize
 // @ts-ignore: decorator
 @external("flick", "random_seed")
 export declare function random_seed(): f64;
+
+// State upgrade (docs/abi.md): `state_write` inside flick_state_save, the others inside flick_upgrade.
+// @ts-ignore: decorator
+@external("flick", "state_write")
+export declare function state_write(ptr: usize, len: i32): void;
+// @ts-ignore: decorator
+@external("flick", "state_read")
+export declare function state_read(buf: usize, cap: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "state_version")
+export declare function state_version(buf: usize, cap: i32): i32;

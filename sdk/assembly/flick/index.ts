@@ -1,4 +1,4 @@
-// flick SDK for AssemblyScript: `import { request, response, kv, log } from "flick"`.
+// flick SDK for AssemblyScript: `import { request, response, kv, log, state } from "flick"`.
 // An app exports `flick_handle(): void` (called once per request) and optionally `flick_init(): void`
 // (called once after the instance starts). Module-level variables persist between requests.
 import "./runtime";
@@ -6,4 +6,5 @@ export { Header, Request, request } from "./request";
 export { Response, response } from "./response";
 import * as kv from "./kv";
 import * as log from "./log";
-export { kv, log };
+import * as state from "./state";
+export { kv, log, state };

@@ -11,7 +11,8 @@ import { register as logs } from './logs.js';
 import { register as top } from './top.js';
 import { register as doctor } from './doctor.js';
 import { register as bench } from './bench.js';
+import { register as gc } from './gc.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [up, init, build, inspect, run, deploy, instances, logs, top, doctor, bench];
+export const commands: RegisterCommand[] = [up, init, build, inspect, run, deploy, instances, logs, top, doctor, bench, gc];

@@ -57,6 +57,10 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   /** The module imports WASI functions (instances then need their own WASI state). */
   readonly usesWasi: boolean = false;
   readonly entry: 'flick_handle' | '_start';
+  /** Exports `flick_state_save`: its instances can hand their state to a new release. */
+  readonly savesState: boolean;
+  /** Exports `flick_upgrade`: it can take over the state of an old release's instances. */
+  readonly upgradable: boolean;
 
   constructor(manifest: Manifest, prepared: PreparedWasm, opts: WasmAppOptions = {}) {
     this.manifest = manifest;
@@ -72,6 +76,8 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
     this.imports = this.buildImports();
     const exports = new Set(WebAssembly.Module.exports(this.module).map((e) => e.name));
     this.entry = manifest.abi === 'wagi' ? '_start' : 'flick_handle';
+    this.savesState = this.entry === 'flick_handle' && exports.has('flick_state_save');
+    this.upgradable = this.entry === 'flick_handle' && exports.has('flick_upgrade');
     if (!exports.has(this.entry)) {
       throw new SandboxError(
         'trap',
@@ -98,6 +104,11 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
 
   restore(snapshot: WasmSnapshot, log?: InstanceLog): WasmInstance {
     return WasmInstance.restore(this, snapshot, log);
+  }
+
+  /** A fresh instance that takes over an old release's instance state (`flick_upgrade`). */
+  upgrade(state: Uint8Array | null, fromVersion: string, log?: InstanceLog): WasmInstance {
+    return WasmInstance.upgrade(this, state, fromVersion, log);
   }
 
   /** Many instances from one snapshot: instant bursting from a pre-initialised template. */

@@ -21,11 +21,21 @@ export interface CallState {
   body: Uint8Array[];
 }
 
+/**
+ * A state upgrade in flight (docs/abi.md, "State upgrade"): the old instance's `flick_state_save`
+ * writes its state out, or the new release's `flick_upgrade` reads it in. Null outside those calls.
+ */
+export type StateTransfer =
+  | { kind: 'save'; chunks: Uint8Array[]; size: number }
+  | { kind: 'upgrade'; state: Uint8Array | null; fromVersion: string };
+
 export interface InstanceContext {
   memory: WebAssembly.Memory;
   wasi: WasiState;
   stdio: StdioSink;
   call: CallState | null;
+  /** Absent or null outside a state upgrade. */
+  transfer?: StateTransfer | null;
   /** KV namespaces the manifest grants, by name; absent names are refused with capability_denied. */
   kv: ReadonlyMap<string, KvNamespace>;
   log(level: LogLevel, message: string): void;

@@ -49,7 +49,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
 
   private constructor(app: WasmApp, memory: WebAssembly.Memory, wasi: WasiState, log: InstanceLog) {
     this.app = app;
-    this.ctx = { memory, wasi, stdio: this, call: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
+    this.ctx = { memory, wasi, stdio: this, call: null, transfer: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
     this.exports = app.instantiate(memory).exports;
     this.host = hostAccess(this.exports);
     this.metered = app.layout.metered;
@@ -58,6 +58,33 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
   static spawn(app: WasmApp, log: InstanceLog = app.log): WasmInstance {
     const self = new WasmInstance(app, app.pool.takeCold(), app.usesWasi ? newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }) : NO_WASI, log);
     if (app.entry === 'flick_handle') for (const name of app.startExports) self.invoke(name);
+    return self;
+  }
+
+  /**
+   * A fresh instance of the new release that takes over an old instance's state through its
+   * `flick_upgrade` hook (after start code, so the runtime is set up). A hook that traps or
+   * returns non-zero leaves nothing behind: the error says why, and the old instance serves on.
+   */
+  static upgrade(app: WasmApp, state: Uint8Array | null, fromVersion: string, log: InstanceLog = app.log): WasmInstance {
+    if (!app.upgradable) {
+      throw new SandboxError('upgrade_refused', `release ${app.manifest.version} does not export flick_upgrade`, 'export flick_upgrade(): i32 to take over the state of running instances (docs/abi.md, "State upgrade")', 500);
+    }
+    const self = WasmInstance.spawn(app, log);
+    self.ctx.transfer = { kind: 'upgrade', state, fromVersion };
+    let status: unknown;
+    try {
+      status = self.invoke('flick_upgrade');
+    } catch (e) {
+      self.dispose();
+      throw e;
+    } finally {
+      self.ctx.transfer = null;
+    }
+    if (status !== 0) {
+      self.dispose();
+      throw new SandboxError('upgrade_refused', `flick_upgrade refused the state of version ${fromVersion} (it returned ${String(status)})`, 'the instance stays on its old release; see the app log for why the hook refused, fix it and deploy again', 500);
+    }
     return self;
   }
 
@@ -103,6 +130,23 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
     return { format: 1, app: this.app.fingerprint, memory, globals, wasi: structuredClone(this.ctx.wasi), calls: this.calls, cpuUsed: this.cpuUsed };
   }
 
+  /**
+   * The state the instance hands to a new release: what its `flick_state_save` writes with
+   * `state_write`; null when it exports no such hook. A trap ends the instance, as in any call.
+   */
+  saveState(): Uint8Array | null {
+    if (this._state !== 'ready') throw this.notReady();
+    if (!this.app.savesState) return null;
+    const transfer = { kind: 'save' as const, chunks: [] as Uint8Array[], size: 0 };
+    this.ctx.transfer = transfer;
+    try {
+      this.invoke('flick_state_save');
+    } finally {
+      this.ctx.transfer = null;
+    }
+    return Buffer.concat(transfer.chunks, transfer.size);
+  }
+
   stats(): InstanceStats {
     return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: this._state === 'dead' ? 0 : this.ctx.memory.buffer.byteLength };
   }
@@ -146,7 +190,7 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
   }
 
   /** Calls an export with the fuel budget of one call, and turns whatever goes wrong into a SandboxError. */
-  private invoke(name: string): void {
+  private invoke(name: string): unknown {
     const fn = this.exports[name] as () => unknown;
     const ref = this.app.ref;
     const outer = ref.current;
@@ -159,8 +203,9 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
     }
     ref.current = this.ctx;
     try {
-      fn();
+      const result = fn();
       this._state = 'ready';
+      return result;
     } catch (e) {
       this._state = 'dead';
       throw this.classify(e);

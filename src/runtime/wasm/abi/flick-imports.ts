@@ -6,7 +6,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import type { LogLevel } from '../../request.js';
-import type { CallState, ContextRef, InstanceContext } from '../host-context.js';
+import type { CallState, ContextRef, InstanceContext, StateTransfer } from '../host-context.js';
 import {
   addHeader, BodyWriter, headerBlock, headerValue, requestPath, requestQuery, setStatus,
 } from './call-state.js';
@@ -23,6 +23,9 @@ export const ABI_STATUS = Object.freeze({
   /** The store refused the operation (e.g. key too large); the reason is in the app log. */
   refused: -3,
 });
+
+/** Most state one instance may hand to its successor: more than this is not a state, it is a database. */
+export const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 /** `log` levels, by the number the guest passes. */
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -43,6 +46,14 @@ function callOf(fn: ImportName, ctx: InstanceContext): CallState {
     throw guestFault(fn, 'called outside a request', 'request and response functions work only inside flick_handle (flick_init and start code have no request)');
   }
   return ctx.call;
+}
+
+function transferOf<K extends StateTransfer['kind']>(fn: ImportName, ctx: InstanceContext, kind: K): Extract<StateTransfer, { kind: K }> {
+  const t = ctx.transfer;
+  if (!t || t.kind !== kind) {
+    throw guestFault(fn, `called outside ${kind === 'save' ? 'flick_state_save' : 'flick_upgrade'}`, 'the state functions work only while the platform moves an instance to a new release (docs/abi.md, "State upgrade")');
+  }
+  return t as Extract<StateTransfer, { kind: K }>;
 }
 
 export function flickImports(ref: ContextRef): Record<string, Function> {
@@ -167,6 +178,31 @@ export function flickImports(ref: ContextRef): Record<string, Function> {
       const where = file ? ` at ${file}:${line >>> 0}:${column >>> 0}` : '';
       ctx.log('error', `aborted: ${message}${where}`);
       throw guestFault(fn, `the app aborted: ${message}${where}`, 'an assertion failed or the app called abort(); the instance is discarded, see its log for the cause');
+    },
+
+    state_write(ptr: number, len: number): void {
+      const fn = 'flick.state_write';
+      const ctx = instanceOf(ref);
+      const t = transferOf(fn, ctx, 'save');
+      if (t.size + (len >>> 0) > MAX_STATE_BYTES) {
+        throw guestFault(fn, `the saved state exceeds ${MAX_STATE_BYTES} bytes`, 'keep large data in KV and save only what the instance holds in memory');
+      }
+      t.chunks.push(mem.read(fn, ctx.memory, ptr, len).slice());
+      t.size += len >>> 0;
+    },
+
+    state_read(buf: number, cap: number): number {
+      const fn = 'flick.state_read';
+      const ctx = instanceOf(ref);
+      const t = transferOf(fn, ctx, 'upgrade');
+      mem.check(fn, ctx.memory, buf, cap);
+      return t.state === null ? ABI_STATUS.missing : mem.writeBytes(fn, ctx.memory, buf, cap, t.state);
+    },
+
+    state_version(buf: number, cap: number): number {
+      const fn = 'flick.state_version';
+      const ctx = instanceOf(ref);
+      return mem.writeString(fn, ctx.memory, buf, cap, transferOf(fn, ctx, 'upgrade').fromVersion);
     },
 
     random_seed(): number {
