@@ -4,6 +4,7 @@
  *   /flick/apps/<app>/release/<seq>   ReleaseRecord   (numbered, kept)
  *   /flick/apps/<app>/route           RouteRecord     (what serves the app; changed only by CAS)
  *   /flick/apps/<app>/deploy/<seq>    DeploymentRecord (one copy → update → switch run)
+ *   /flick/apps/<app>/scale           ScaleRecord     (run-time replica count, set by `flick scale`)
  *
  * The route key is the single point of truth for "which release serves": a deploy's switch and a
  * rollback are each one compare-and-swap of it, so a switch either happened or did not.
@@ -59,6 +60,13 @@ export interface DeploymentRecord {
   finishedAt?: string;
 }
 
+/** A replicas app's pool size set at run time; it outlives deploys and overrides the manifest's `instances.count`. */
+export interface ScaleRecord {
+  app: string;
+  replicas: number;
+  setAt: string;
+}
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const pad = (n: number) => n.toString().padStart(8, '0');
@@ -69,13 +77,14 @@ export const keys = {
   route: (app: string) => `${ROOT}${app}/route`,
   deployment: (app: string, seq: number) => `${ROOT}${app}/deploy/${pad(seq)}`,
   deployments: (app: string) => `${ROOT}${app}/deploy/`,
+  scale: (app: string) => `${ROOT}${app}/scale`,
 };
 
 /** Which record a key under ROOT holds, and of which app. */
-export function parseKey(key: string): { app: string; kind: 'release' | 'route' | 'deploy' } | null {
+export function parseKey(key: string): { app: string; kind: 'release' | 'route' | 'deploy' | 'scale' } | null {
   if (!key.startsWith(ROOT)) return null;
   const [app, kind] = key.slice(ROOT.length).split('/');
-  if (kind === 'route' || kind === 'release' || kind === 'deploy') return { app, kind };
+  if (kind === 'route' || kind === 'release' || kind === 'deploy' || kind === 'scale') return { app, kind };
   return null;
 }
 
@@ -112,6 +121,17 @@ export class Registry {
       if (k && (opts.withoutRoute || k.kind === 'route')) names.add(k.app);
     }
     return [...names].sort();
+  }
+
+  async scale(app: string): Promise<ScaleRecord | null> {
+    const kv = await this.store.get(keys.scale(app));
+    return kv ? decodeRecord<ScaleRecord>(kv) : null;
+  }
+
+  async setScale(app: string, replicas: number): Promise<ScaleRecord> {
+    const record: ScaleRecord = { app, replicas, setAt: new Date().toISOString() };
+    await this.store.put(keys.scale(app), encodeRecord(record));
+    return record;
   }
 
   async deployments(app: string): Promise<DeploymentRecord[]> {

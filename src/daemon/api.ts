@@ -3,11 +3,14 @@
  * otherwise); anything that changes state needs the node's bearer token. Deploys can stream their
  * progress as NDJSON (one deployment record per phase change) when the client asks for it.
  */
+import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeployEngine } from '../control/deploy/engine.js';
 import type { BlobStore } from '../control/blob-store.js';
 import type { Registry } from '../control/registry.js';
 import type { FlickNode } from '../node/node.js';
+import { MANIFEST_BOUNDS } from '../image/manifest.js';
+import type { RouteSync } from './route-sync.js';
 import { answerError } from '../ingress/server.js';
 import { requestAuthorized } from '../dashboard/session.js';
 import { collectGarbage, GC_DEFAULTS } from '../control/gc.js';
@@ -22,6 +25,7 @@ export interface ApiDeps {
   blobs: BlobStore;
   engine: DeployEngine;
   node: FlickNode;
+  sync: RouteSync;
   maxImageBytes: number;
   /** More read or write routes under the prefix (telemetry's logs, traces, overview). */
   extraRoutes?: RouteDef[];
@@ -42,7 +46,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
     get(/^\/apps\/([^/]+)$/, async (_q, res, [app]) => {
       const route = await deps.registry.route(app);
       if (!route) return answerError(res, 404, 'no_such_app', `no app named '${app}' is deployed`, 'list apps with flick ps');
-      json(res, 200, { route: route.record, releases: (await deps.registry.releases(app)).map(({ manifest: _m, ...r }) => r) });
+      json(res, 200, { route: route.record, replicas: (await deps.registry.scale(app))?.replicas ?? null, releases: (await deps.registry.releases(app)).map(({ manifest: _m, ...r }) => r) });
     }),
     get(/^\/apps\/([^/]+)\/deployments$/, async (_q, res, [app]) => json(res, 200, await deps.registry.deployments(app))),
     get(/^\/instances$/, async (_q, res) => json(res, 200, deps.node.table.view(performance.now()))),
@@ -70,11 +74,25 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       const body = parseJsonBody<{ to: number }>(await readRaw(req, MAX_JSON), { to: { type: 'number', required: true, min: 0 } });
       json(res, 200, await deps.node.migrate(decodeURIComponent(id), body.to));
     }),
+    mutate('POST', /^\/apps\/([^/]+)\/scale$/, async (req, res, [app]) => {
+      const { min, max } = MANIFEST_BOUNDS.replicas;
+      const body = parseJsonBody<{ replicas: number }>(await readRaw(req, MAX_JSON), { replicas: { type: 'number', required: true, min, max } });
+      if (!Number.isInteger(body.replicas)) throw new BadRequest('replicas', `field 'replicas' must be a whole number, not ${body.replicas}`, 'send e.g. {"replicas": 3}');
+      const route = await deps.registry.route(app);
+      if (!route) return answerError(res, 404, 'no_such_app', `no app named '${app}' is deployed`, 'list apps with flick ps');
+      const mode = (await deps.registry.release(app, route.record.release))?.manifest.instances.mode;
+      if (mode !== 'replicas') throw new BadRequest('replicas', `${app} runs ${mode} instances; only a replicas app has a pool to scale`, 'set "instances": {"mode": "replicas", "count": N} in its flick.json and deploy it');
+      const scale = await deps.registry.setScale(app, body.replicas);
+      await deps.sync.waitForScale(scale);
+      json(res, 200, scale);
+    }),
     mutate('POST', /^\/instances\/([^/]+)\/hibernate$/, async (_q, res, [id]) => {
       const rec = deps.node.table.get(decodeURIComponent(id));
       if (!rec) return answerError(res, 404, 'no_such_instance', `no instance ${id}`, 'list instances with flick ps');
       await deps.node.hibernate(rec);
-      json(res, 200, { id: rec.id, state: rec.status });
+      if (rec.status !== 'hibernated') return answerError(res, 409, 'busy', `instance ${rec.id} could not be snapshotted now (it is ${rec.status}, ${rec.inflight} request(s) in flight)`, 'try again when it is idle');
+      const snapshot = deps.node.snapshotFile(rec);
+      json(res, 200, { id: rec.id, state: rec.status, snapshot, bytes: statSync(snapshot).size });
     }),
     mutate('POST', /^\/gc$/, async (req, res) => {
       const body = parseJsonBody<{ keep?: number; graceSeconds?: number }>(await readRaw(req, MAX_JSON), {

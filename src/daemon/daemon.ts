@@ -108,7 +108,7 @@ export class Daemon {
     const loader = new ReleaseLoader(registry, blobs, node, limits);
     const sync = new RouteSync(store, loader, node, ingress.routes);
     const engine = new DeployEngine(registry, blobs, new LocalTarget(node, loader, sync, tap), limits);
-    api = controlApi({ token, registry, blobs, engine, node, maxImageBytes: limits.maxImageBytes, extraRoutes: telemetryRoutes({ telemetry, registry, node }) });
+    api = controlApi({ token, registry, blobs, engine, node, sync, maxImageBytes: limits.maxImageBytes, extraRoutes: telemetryRoutes({ telemetry, registry, node }) });
     await node.ready();
     await sync.start();
     const addr = await ingress.listen();

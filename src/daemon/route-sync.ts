@@ -2,10 +2,10 @@
  * Keeps this node's routing equal to the routes in the store: reads them all at start, then
  * follows the store's watch from the next revision (no gap, no duplicate). A route change loads
  * the releases it names, then switches the node and the ingress in one synchronous step, so no
- * request sees half of a switch.
+ * request sees half of a switch. Run-time replica counts (`flick scale`) follow the same watch.
  */
 import type { Store, Watch } from '../control/store/store.js';
-import { decodeRecord, parseKey, ROOT, type RouteRecord } from '../control/registry.js';
+import { decodeRecord, parseKey, ROOT, type RouteRecord, type ScaleRecord } from '../control/registry.js';
 import type { FlickNode } from '../node/node.js';
 import type { RouteTable } from '../ingress/route-table.js';
 import type { ReleaseLoader } from './release-loader.js';
@@ -16,6 +16,7 @@ export class RouteSync {
   private watch: Watch | null = null;
   private readonly applied = new Map<string, RouteRecord>();
   private waiters: RouteWaiter[] = [];
+  private scaleWaiters: Array<{ scale: ScaleRecord; resolve: () => void }> = [];
   /** Route changes this node could not apply (a broken image…), newest last, for the logs. */
   readonly failures: Array<{ app: string; error: string }> = [];
 
@@ -29,7 +30,9 @@ export class RouteSync {
   async start(): Promise<void> {
     const revision = await this.store.revision();
     for (const kv of await this.store.list(ROOT)) {
-      if (parseKey(kv.key)?.kind === 'route') await this.apply(decodeRecord<RouteRecord>(kv));
+      const kind = parseKey(kv.key)?.kind;
+      if (kind === 'route') await this.apply(decodeRecord<RouteRecord>(kv));
+      if (kind === 'scale') this.applyScale(decodeRecord<ScaleRecord>(kv));
     }
     this.watch = await this.store.watch(ROOT, { fromRevision: revision + 1 });
     void this.follow(this.watch);
@@ -45,6 +48,12 @@ export class RouteSync {
     return new Promise((resolve) => this.waiters.push({ route, resolve }));
   }
 
+  /** Resolves when this node's pool for `scale.app` has the size `scale` sets. */
+  waitForScale(scale: ScaleRecord): Promise<void> {
+    if (this.node.replicaCounts.get(scale.app) === scale.replicas) return Promise.resolve();
+    return new Promise((resolve) => this.scaleWaiters.push({ scale, resolve }));
+  }
+
   current(app: string): RouteRecord | undefined {
     return this.applied.get(app);
   }
@@ -53,6 +62,10 @@ export class RouteSync {
     try {
       for await (const ev of watch) {
         const k = parseKey(ev.key);
+        if (k?.kind === 'scale') {
+          if (ev.type === 'put') this.applyScale(decodeRecord<ScaleRecord>(ev));
+          else this.node.replicaCounts.delete(k.app);
+        }
         if (k?.kind !== 'route') continue;
         if (ev.type === 'put') await this.apply(decodeRecord<RouteRecord>(ev));
         else this.remove(k.app);
@@ -76,6 +89,13 @@ export class RouteSync {
     }
     const ready = this.waiters.filter((w) => sameRoute(route, w.route));
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
+  private applyScale(scale: ScaleRecord): void {
+    this.node.replicaCounts.set(scale.app, scale.replicas);
+    const ready = this.scaleWaiters.filter((w) => w.scale.app === scale.app && w.scale.replicas === scale.replicas);
+    this.scaleWaiters = this.scaleWaiters.filter((w) => !ready.includes(w));
     for (const w of ready) w.resolve();
   }
 

@@ -68,9 +68,18 @@ export async function checkPort(port: number): Promise<CheckResult> {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
-  return free
-    ? { name: 'port', status: 'ok', detail: `${port} is free on 127.0.0.1` }
-    : { name: 'port', status: 'fail', detail: `${port} is already in use on 127.0.0.1`, fix: `start flick on another port (flick up --port ${port + 1}) or stop what listens there (ss -ltnp 'sport = :${port}')` };
+  if (free) return { name: 'port', status: 'ok', detail: `${port} is free on 127.0.0.1` };
+  if (await answersAsFlick(port)) return { name: 'port', status: 'ok', detail: `a flick node is already listening on ${port}` };
+  return { name: 'port', status: 'fail', detail: `${port} is already in use on 127.0.0.1`, fix: `start flick on another port (flick up --port ${port + 1}) or stop what listens there (ss -ltnp 'sport = :${port}')` };
+}
+
+async function answersAsFlick(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/_flick/api/status`, { signal: AbortSignal.timeout(1000) });
+    return res.ok && typeof ((await res.json()) as { schedulers?: unknown }).schedulers === 'object';
+  } catch {
+    return false;
+  }
 }
 
 export function checkDataDir(dir: string): CheckResult {

@@ -102,6 +102,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   private readonly snapshotDir: string;
   private readonly sweep: NodeJS.Timeout;
   private replicaTurn = 0;
+  /** Pool sizes set at run time (`flick scale`, synced from the store), by app; they override `instances.count`. */
+  readonly replicaCounts = new Map<string, number>();
   private canaryTurn = 0;
   readonly counters = { spawns: 0, hibernations: 0, wakes: 0, migrations: 0, restarts: 0 };
 
@@ -194,7 +196,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       this.counters.spawns++;
       return reply.response!;
     }
-    const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : `#${this.replicaTurn++ % mode.count}`;
+    const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : `#${this.replicaTurn++ % (this.replicaCounts.get(app) ?? mode.count)}`;
     let rec = this.table.find(releaseId, key);
     if (!rec) {
       rec = this.table.create(app, releaseId, key, this.leastLoaded().index, performance.now());
@@ -344,7 +346,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   }
 
   // Hibernated instances live on disk so that they survive a restart of the node.
-  private snapshotFile(rec: InstanceRecord): string {
+  snapshotFile(rec: InstanceRecord): string {
     return join(this.snapshotDir, `${encodeURIComponent(rec.id)}.snap`);
   }
 

@@ -55,6 +55,28 @@ export interface RestoreInstance {
   snapshot: WasmSnapshot;
 }
 
+/**
+ * The state an instance hands to a new release (`flick_state_save`). A hibernated instance is
+ * woken from `restore` for this call only and freed afterwards: it stays hibernated.
+ */
+export interface SaveState {
+  t: 'save-state';
+  id: number;
+  release: string;
+  instance: string;
+  restore?: WasmSnapshot;
+}
+
+/** Start instance `instance` of `release` from an old release's saved state (`flick_upgrade`). */
+export interface UpgradeInstance {
+  t: 'upgrade';
+  id: number;
+  release: string;
+  instance: string;
+  state: Uint8Array | null;
+  fromVersion: string;
+}
+
 export interface DropInstance {
   t: 'drop';
   instance: string;
@@ -65,7 +87,7 @@ export interface Ping {
   id: number;
 }
 
-export type ToScheduler = LoadApp | UnloadApp | CallInstance | SnapshotInstance | RestoreInstance | DropInstance | Ping;
+export type ToScheduler = LoadApp | UnloadApp | CallInstance | SnapshotInstance | RestoreInstance | SaveState | UpgradeInstance | DropInstance | Ping;
 
 export interface WireError {
   code: SandboxErrorCode | 'no_such_instance' | 'no_such_release';
@@ -87,6 +109,8 @@ export interface Reply {
   id: number;
   response?: GuestResponse;
   snapshot?: WasmSnapshot;
+  /** A `save-state` answer: the saved bytes, null when the release saves none. */
+  state?: Uint8Array | null;
   error?: WireError;
   /** The instance's counters after the operation (calls, snapshots). */
   counters?: InstanceCounters;

@@ -100,6 +100,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.request((id) => ({ t: 'restore', id, release, instance, snapshot }));
   }
 
+  /** The state `instance` hands to a new release; a hibernated one is woken from `restore` for it. */
+  saveState(release: string, instance: string, restore?: WasmSnapshot): Promise<Reply> {
+    return this.request((id) => ({ t: 'save-state', id, release, instance, restore }));
+  }
+
+  /** Starts `instance` of `release` from an old release's saved state. */
+  upgrade(release: string, instance: string, state: Uint8Array | null, fromVersion: string): Promise<Reply> {
+    return this.request((id) => ({ t: 'upgrade', id, release, instance, state, fromVersion }));
+  }
+
   drop(instance: string): void {
     this.send({ t: 'drop', instance });
   }

@@ -71,6 +71,31 @@ function handle(m: ToScheduler): void {
       }
       return;
     }
+    case 'save-state': {
+      const held = instances.get(m.instance);
+      if (!held && !m.restore) return void reply({ id: m.id, error: noInstance(m.instance) });
+      let woken: WasmInstance | undefined;
+      try {
+        woken = held ? undefined : appFor(m.release).restore(m.restore!, logFor(m.release, m.instance));
+        reply({ id: m.id, state: (held ?? woken)!.saveState() });
+      } catch (e) {
+        reply({ id: m.id, error: toWire(e, held ? m.instance : null) });
+      } finally {
+        woken?.dispose();
+        if (held?.state === 'dead') instances.delete(m.instance);
+      }
+      return;
+    }
+    case 'upgrade': {
+      try {
+        const inst = appFor(m.release).upgrade(m.state, m.fromVersion, logFor(m.release, m.instance));
+        instances.set(m.instance, inst);
+        reply({ id: m.id, counters: inst.stats() });
+      } catch (e) {
+        reply({ id: m.id, error: toWire(e, null) });
+      }
+      return;
+    }
     case 'drop':
       drop(m.instance);
       return;
