@@ -12,7 +12,8 @@ import { register as top } from './top.js';
 import { register as doctor } from './doctor.js';
 import { register as bench } from './bench.js';
 import { register as gc } from './gc.js';
+import { register as scale } from './scale.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [up, init, build, inspect, run, deploy, instances, logs, top, doctor, bench, gc];
+export const commands: RegisterCommand[] = [up, init, build, inspect, run, deploy, instances, scale, logs, top, doctor, bench, gc];

@@ -1,4 +1,4 @@
-/** `flick ps` lists instances; `flick migrate` moves one to another scheduler. */
+/** `flick ps` lists instances; `flick migrate` moves one to another scheduler; `flick snapshot` hibernates one now. */
 import type { Command } from 'commander';
 import type { InstanceView } from '../../node/instance-table.js';
 import { ApiClient, withServer, type ServerOptions } from '../client.js';
@@ -32,5 +32,16 @@ export function register(program: Command): void {
       const r = await new ApiClient(opts).json<{ pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to });
       if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stdout.write(`moved ${instance} to scheduler ${to} (paused ${r.pauseMs.toFixed(2)} ms)\n`);
+    });
+
+  withServer(program.command('snapshot'))
+    .argument('<instance>', 'instance id (see flick ps)')
+    .option('--json', 'print the result as JSON')
+    .description('hibernate an instance now: snapshot it to disk and free it; the next request wakes it')
+    .addHelpText('after', '\nExample:\n  $ npx flick snapshot counter-1\n')
+    .action(async (instance: string, opts: ServerOptions & { json?: boolean }) => {
+      const r = await new ApiClient(opts).json<{ id: string; snapshot: string; bytes: number }>('POST', `/instances/${encodeURIComponent(instance)}/hibernate`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else process.stdout.write(`hibernated ${r.id} to ${r.snapshot} (${r.bytes} bytes)\n`);
     });
 }
