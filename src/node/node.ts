@@ -63,6 +63,15 @@ async function callScheduler(s: Scheduler, release: string, instance: string | n
   }
 }
 
+/** What moving an app's instances to a new release did (the deploy's upgrade phase reports it). */
+export interface UpgradeReport {
+  /** Why nothing was moved (no hook, no instances to move); null when the hook ran. */
+  skipped: string | null;
+  moved: number;
+  /** Keys whose state the new release refused or could not take: they stay on the old release. */
+  failed: Array<{ key: string; reason: string }>;
+}
+
 export interface ActiveRoute {
   release: string;
   canary: { release: string; weight: number } | null;
@@ -102,6 +111,11 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   private readonly snapshotDir: string;
   private readonly sweep: NodeJS.Timeout;
   private replicaTurn = 0;
+  /**
+   * Keys a release does not serve itself, by release: a failed state upgrade left them on the
+   * release they came from. Keyed by the new release, so a rollback (routing to the old one) ignores them.
+   */
+  private readonly pinnedKeys = new Map<string, Map<string, string>>();
   /** Pool sizes set at run time (`flick scale`, synced from the store), by app; they override `instances.count`. */
   readonly replicaCounts = new Map<string, number>();
   private canaryTurn = 0;
@@ -197,14 +211,79 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       return reply.response!;
     }
     const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : `#${this.replicaTurn++ % (this.replicaCounts.get(app) ?? mode.count)}`;
-    let rec = this.table.find(releaseId, key);
+    const home = this.pinnedKeys.get(releaseId)?.get(key) ?? releaseId;
+    ev.release = home;
+    let rec = this.table.find(home, key);
     if (!rec) {
-      rec = this.table.create(app, releaseId, key, this.leastLoaded().index, performance.now());
+      rec = this.table.create(app, home, key, this.leastLoaded().index, performance.now());
       this.counters.spawns++;
       this.emit('instance', 'spawn', rec);
     }
     ev.instance = rec.id;
     return this.callInstance(rec, request, ev);
+  }
+
+  /**
+   * Moves the per-key and replica instances that serve `fromRelease` to `toRelease` (before the
+   * switch of a deploy): each one's state is saved by the old code and taken over by the new
+   * code's `flick_upgrade` hook (docs/abi.md, "State upgrade"), on the same scheduler. The old
+   * instances stay as they are, for a rollback. A key whose upgrade fails stays on the old release.
+   */
+  async upgradeInstances(fromRelease: string, toRelease: string): Promise<UpgradeReport> {
+    const to = this.releases.get(toRelease);
+    if (!to) throw new Error(`release ${toRelease} is not loaded on this node`);
+    const report: UpgradeReport = { skipped: null, moved: 0, failed: [] };
+    if (to.manifest.instances.mode === 'per-request') return { ...report, skipped: 'per-request instances keep no state' };
+    if (!WebAssembly.Module.exports(to.prepared.module).some((e) => e.name === 'flick_upgrade')) {
+      return { ...report, skipped: `release ${toRelease} exports no flick_upgrade: its instances start fresh` };
+    }
+    const pinnedBefore = this.pinnedKeys.get(fromRelease);
+    const serving = [...this.table.all()].filter((r) => r.release === fromRelease || pinnedBefore?.get(r.key) === r.release);
+    if (serving.length === 0) return { ...report, skipped: `release ${fromRelease} has no per-key or replica instances on this node` };
+    const pinned = new Map<string, string>();
+    for (const rec of serving) {
+      if (this.table.find(toRelease, rec.key)) continue;
+      try {
+        await this.upgradeInstance(rec, toRelease);
+        report.moved++;
+      } catch (e) {
+        pinned.set(rec.key, rec.release);
+        report.failed.push({ key: rec.key, reason: (e as Error).message });
+      }
+    }
+    if (pinned.size) this.pinnedKeys.set(toRelease, pinned);
+    return report;
+  }
+
+  /** One instance's move: requests to it are held while its state is saved and taken over. */
+  private async upgradeInstance(rec: InstanceRecord, toRelease: string): Promise<void> {
+    while (rec.status === 'moving') await new Promise((r) => setTimeout(r, 1));
+    const settled = rec.status;
+    rec.status = 'moving';
+    try {
+      await this.quiesce(rec);
+      const scheduler = this.schedulers[rec.scheduler];
+      const saved = await scheduler.saveState(rec.release, rec.id, settled === 'hibernated' ? rec.snapshot! : undefined);
+      if (saved.error) {
+        if (saved.error.fatal && settled === 'running') this.crashed(rec);
+        throw DispatchError.from(saved.error);
+      }
+      const next = this.table.create(rec.app, toRelease, rec.key, rec.scheduler, performance.now());
+      next.status = 'moving';
+      const fromVersion = this.releases.get(rec.release)!.manifest.version;
+      const upgraded = await scheduler.upgrade(toRelease, next.id, saved.state ?? null, fromVersion);
+      if (upgraded.error) {
+        this.table.remove(next.id);
+        throw DispatchError.from(upgraded.error);
+      }
+      next.status = 'running';
+      next.memoryBytes = upgraded.counters?.memoryBytes ?? 0;
+      this.counters.spawns++;
+      this.emit('instance', 'spawn', next);
+    } finally {
+      if (rec.status === 'moving') rec.status = settled;
+      this.release(rec);
+    }
   }
 
   /** Moves a live instance to another scheduler; requests arriving meanwhile are held, then served there. */
