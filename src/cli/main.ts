@@ -12,21 +12,28 @@ export async function main(argv: string[]): Promise<number> {
     .description('flick: cloud instances as cheap as Erlang processes')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s) })
+    // Usage errors are printed by reportError, in the same shape as every other error.
+    .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true);
   for (const register of commands) register(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    return reportError(e, debug);
+    return reportError(e, debug, program.commands.find((c) => argv.includes(c.name()))?.name());
   }
 }
 
-function reportError(e: unknown, debug: boolean): number {
+function reportError(e: unknown, debug: boolean, command: string | undefined): number {
   if (e instanceof CommanderError) {
-    // commander already printed the message; --help and --version end here with code 0.
+    // --help and --version end here with code 0.
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    if (debug) console.error(e);
+    // commander's message is "error: <sentence>", sometimes followed by "(Did you mean …?)".
+    const [sentence, ...rest] = e.message.replace(/^error: /, '').split('\n');
+    const suggestion = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1');
+    const usage = command ? `see flick ${command} --help` : 'see flick --help for the commands';
+    printError(sentence, suggestion ? `${suggestion} (${usage})` : usage);
     return 2;
   }
   if (debug) console.error(e);

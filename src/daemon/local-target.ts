@@ -3,7 +3,7 @@ import type { Image } from '../image/format.js';
 import type { DeployTarget, ShadowReport } from '../control/deploy/engine.js';
 import type { ReleaseRecord, RouteRecord } from '../control/registry.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
-import type { FlickNode } from '../node/node.js';
+import type { FlickNode, UpgradeReport } from '../node/node.js';
 import { releaseId, type ReleaseLoader } from './release-loader.js';
 import type { RouteSync } from './route-sync.js';
 import type { ShadowTap } from './shadow-tap.js';
@@ -30,6 +30,10 @@ export class LocalTarget implements DeployTarget {
 
   shadow(app: string, candidate: ReleaseRecord, opts: { pct: number; durationMs: number; unsafeMethods: boolean }): Promise<ShadowReport> {
     return this.tap.run(app, releaseId(candidate.app, candidate.seq), opts);
+  }
+
+  upgrade(app: string, from: number, to: number): Promise<UpgradeReport> {
+    return this.node.upgradeInstances(releaseId(app, from), releaseId(app, to));
   }
 
   awaitRoute(route: RouteRecord): Promise<void> {

@@ -55,7 +55,7 @@ test('deploy switches atomically, rollback returns to the warm previous release'
   const n = await node();
   await n.deploy(watImage(counterWat('v1'), { name: 'web' }));
   const d2 = await n.deploy(watImage(counterWat('v2'), { name: 'web' }));
-  assert.deepEqual(d2.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`), ['copy:ok', 'start:ok', 'health:skipped', 'shadow:skipped', 'switch:ok', 'keep-warm:ok', 'done:ok']);
+  assert.deepEqual(d2.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`), ['copy:ok', 'start:ok', 'health:skipped', 'shadow:skipped', 'upgrade:skipped', 'switch:ok', 'keep-warm:ok', 'done:ok']);
   assert.equal((await n.ask('web')).text, 'v2:1');
   const rb = await n.api('POST', '/apps/web/rollback', {});
   assert.equal(rb.status, 200, JSON.stringify(rb.json));

@@ -7,6 +7,7 @@
 import { decodeImage, type Image } from '../../image/format.js';
 import type { NodeLimits } from '../../image/limits.js';
 import type { GuestRequest, GuestResponse } from '../../runtime/request.js';
+import type { UpgradeReport } from '../../node/node.js';
 import type { BlobStore } from '../blob-store.js';
 import type { DeploymentRecord, PhaseName, PhaseRecord, Registry, ReleaseRecord, RouteRecord } from '../registry.js';
 
@@ -28,6 +29,11 @@ export interface DeployTarget {
   probe(release: ReleaseRecord, request: GuestRequest): Promise<GuestResponse>;
   /** Mirror a share of live idempotent requests to `candidate`, compare with what was served. */
   shadow(app: string, candidate: ReleaseRecord, opts: { pct: number; durationMs: number; unsafeMethods: boolean }): Promise<ShadowReport>;
+  /**
+   * Move the app's per-key and replica instances from release `from` to `to` by their state-upgrade
+   * hook, before the switch; keys whose upgrade fails keep being served by `from`.
+   */
+  upgrade(app: string, from: number, to: number): Promise<UpgradeReport>;
   /** Resolves once every node routes the app as `route` says. */
   awaitRoute(route: RouteRecord): Promise<void>;
 }
@@ -112,6 +118,13 @@ export class DeployEngine {
         const summary = `${report.mismatches}/${report.samples} mirrored requests differed (${(rate * 100).toFixed(1)}%, threshold ${(threshold * 100).toFixed(1)}%)`;
         if (rate > threshold) throw new Error(`shadow traffic disagreed: ${summary}; e.g. ${JSON.stringify(report.examples.slice(0, 3))}`);
         return summary;
+      });
+      await run.phase('upgrade', async () => {
+        if (!current) return run.skip('nothing serves the app yet: no instances to move');
+        if (canaryPct > 0) return run.skip('a canary shares traffic: instances stay where they are');
+        const report = await this.target.upgrade(app, current.record.release, release.seq);
+        if (report.skipped !== null) return run.skip(report.skipped);
+        return describeUpgrade(report, current.record.release, release.seq);
       });
       await run.phase('switch', async () => {
         const route: RouteRecord = canaryPct > 0 && current
@@ -238,6 +251,14 @@ class DeploymentRun {
     await this.registry.saveDeployment(this.record);
     this.onProgress(structuredClone(this.record));
   }
+}
+
+/** The upgrade phase's detail: how many moved, and every key that did not with its reason. */
+function describeUpgrade(report: UpgradeReport, from: number, to: number): string {
+  const moved = `${report.moved} instance${report.moved === 1 ? '' : 's'} moved to release ${to} by flick_upgrade`;
+  if (report.failed.length === 0) return moved;
+  const failed = report.failed.map((f) => `${JSON.stringify(f.key)}: ${f.reason}`).join('; ');
+  return `${moved}; ${report.failed.length} stayed on release ${from} — ${failed}`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,8 +1,9 @@
 /**
  * The single-key operations expressed as transactions, so each backend implements the atomic
- * part once (`transact`) and put / putIf / delete mean exactly the same on both.
+ * part once (`transact`) and put / putIf / delete mean exactly the same on both: backends extend
+ * `TransactionalStore`.
  */
-import type { CasResult, PutOptions, TxnRequest, TxnResult, TxnWrite } from './store.js';
+import type { CasResult, PutOptions, Store, TxnRequest, TxnResult, TxnWrite } from './store.js';
 
 type Transact = (request: TxnRequest) => Promise<TxnResult>;
 
@@ -14,13 +15,13 @@ function toCas(result: TxnResult): CasResult {
   return result.ok ? result : { ok: false, current: result.conflicts[0].current };
 }
 
-export async function putVia(transact: Transact, key: string, value: Uint8Array, options?: PutOptions): Promise<number> {
+async function putVia(transact: Transact, key: string, value: Uint8Array, options?: PutOptions): Promise<number> {
   const result = await transact({ conditions: [], writes: [putWrite(key, value, options)] });
   if (!result.ok) throw new Error('a transaction without conditions reported a conflict');
   return result.revision;
 }
 
-export async function putIfVia(
+async function putIfVia(
   transact: Transact,
   key: string,
   value: Uint8Array,
@@ -31,11 +32,28 @@ export async function putIfVia(
   return toCas(await transact({ conditions, writes: [putWrite(key, value, options)] }));
 }
 
-export async function deleteVia(
+async function deleteVia(
   transact: Transact,
   key: string,
   options?: { expectedRevision?: number },
 ): Promise<CasResult> {
   const conditions = options?.expectedRevision === undefined ? [] : [{ key, revision: options.expectedRevision }];
   return toCas(await transact({ conditions, writes: [{ op: 'delete', key }] }));
+}
+
+/** put / putIf / delete for any backend that implements `transact`. */
+export abstract class TransactionalStore implements Pick<Store, 'put' | 'putIf' | 'delete' | 'transact'> {
+  abstract transact(request: TxnRequest): Promise<TxnResult>;
+
+  put(key: string, value: Uint8Array, options?: PutOptions): Promise<number> {
+    return putVia((r) => this.transact(r), key, value, options);
+  }
+
+  putIf(key: string, value: Uint8Array, expectedRevision: number, options?: PutOptions): Promise<CasResult> {
+    return putIfVia((r) => this.transact(r), key, value, expectedRevision, options);
+  }
+
+  delete(key: string, options?: { expectedRevision?: number }): Promise<CasResult> {
+    return deleteVia((r) => this.transact(r), key, options);
+  }
 }

@@ -28,7 +28,7 @@ import type {
   WatchEvent,
   WatchOptions,
 } from '../store.js';
-import { deleteVia, putIfVia, putVia } from '../transaction.js';
+import { TransactionalStore } from '../transaction.js';
 import { WatchChannel } from '../watch-channel.js';
 import { openDatabase, readMeta, type EmbeddedDatabase, type KeyRecord, type LoggedChange } from './database.js';
 import { ExpiryTimer } from './expiry-timer.js';
@@ -73,7 +73,7 @@ interface Subscriber {
   channel: WatchChannel;
 }
 
-class EmbeddedStore implements Store {
+class EmbeddedStore extends TransactionalStore implements Store {
   private readonly subscribers = new Set<Subscriber>();
   private readonly leaseHandles = new Map<string, LeaseHandle>();
   private readonly expiry = new ExpiryTimer((ids) => void this.expireDue(ids));
@@ -88,6 +88,7 @@ class EmbeddedStore implements Store {
     private readonly dir: string,
     private readonly historyRevisions: number,
   ) {
+    super();
     // Leases outlive a restart; the ones that ran out while closed expire on the first tick.
     for (const { key, value } of db.leases.getRange({})) this.expiry.set(key, value.expiresAt);
   }
@@ -97,18 +98,6 @@ class EmbeddedStore implements Store {
     this.ensureOpen();
     const record = this.db.keys.get(keyBytes(key));
     return record && toKeyValue(key, record);
-  }
-
-  put(key: string, value: Uint8Array, options?: PutOptions): Promise<number> {
-    return putVia((r) => this.transact(r), key, value, options);
-  }
-
-  putIf(key: string, value: Uint8Array, expectedRevision: number, options?: PutOptions): Promise<CasResult> {
-    return putIfVia((r) => this.transact(r), key, value, expectedRevision, options);
-  }
-
-  delete(key: string, options?: { expectedRevision?: number }): Promise<CasResult> {
-    return deleteVia((r) => this.transact(r), key, options);
   }
 
   async transact(request: TxnRequest): Promise<TxnResult> {

@@ -27,7 +27,7 @@ import type {
   WatchEvent,
   WatchOptions,
 } from '../store.js';
-import { deleteVia, putIfVia, putVia } from '../transaction.js';
+import { TransactionalStore } from '../transaction.js';
 import { WatchChannel } from '../watch-channel.js';
 import { toStoreError } from './etcd-errors.js';
 
@@ -66,7 +66,7 @@ export async function openEtcdStore(options: EtcdStoreOptions): Promise<Store> {
   return store;
 }
 
-class EtcdStore implements Store {
+class EtcdStore extends TransactionalStore implements Store {
   private readonly watches = new Set<WatchChannel>();
   private readonly leaseHandles = new Map<string, LeaseHandle>();
   private readonly leaseDriver: LeaseDriver = {
@@ -79,24 +79,14 @@ class EtcdStore implements Store {
     private readonly client: Etcd3,
     private readonly endpoints: readonly string[],
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    super();
+  }
 
   async get(key: string): Promise<KeyValue | undefined> {
     checkKey(key);
     const res = await this.call(() => this.client.kv.range({ key: keyBytes(key) }));
     return res.kvs.length > 0 ? toKeyValue(res.kvs[0]) : undefined;
-  }
-
-  put(key: string, value: Uint8Array, options?: PutOptions): Promise<number> {
-    return putVia((r) => this.transact(r), key, value, options);
-  }
-
-  putIf(key: string, value: Uint8Array, expectedRevision: number, options?: PutOptions): Promise<CasResult> {
-    return putIfVia((r) => this.transact(r), key, value, expectedRevision, options);
-  }
-
-  delete(key: string, options?: { expectedRevision?: number }): Promise<CasResult> {
-    return deleteVia((r) => this.transact(r), key, options);
   }
 
   async transact(request: TxnRequest): Promise<TxnResult> {
