@@ -1,0 +1,112 @@
+/**
+ * Cluster membership through the store (etcd in a cluster): each node writes its description
+ * under `/flick/nodes/<name>`, attached to a lease it keeps alive; the key disappears when the node
+ * leaves or stops renewing, and every node follows the prefix with a watch. No consensus of our
+ * own: etcd's lease expiry is the failure detector.
+ *
+ * A node that can no longer confirm its lease (etcd unreachable past the TTL) is told so through
+ * `onLost`: from then on it must act as if it were out of the cluster (refuse changes it cannot
+ * commit) until it joins again.
+ */
+import type { Lease, Store, Watch } from '../control/store/store.js';
+import type { Topology } from './topology.js';
+
+export const NODES_PREFIX = '/flick/nodes/';
+
+export interface MemberInfo {
+  name: string;
+  /** Where its ingress and control API answer, e.g. `http://10.0.0.5:7070`. */
+  address: string;
+  topology: Topology;
+  capacity: { memoryBytes: number; schedulers: number };
+  startedAt: string;
+}
+
+export class MembershipError extends Error {
+  readonly hint: string;
+  constructor(message: string, hint: string) {
+    super(message);
+    this.name = 'MembershipError';
+    this.hint = hint;
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+/** Node names become store keys and DNS-like labels in logs. */
+const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export class Membership {
+  private readonly view = new Map<string, MemberInfo>();
+  private readonly changeListeners = new Set<(members: MemberInfo[]) => void>();
+  private readonly lostListeners = new Set<() => void>();
+  private closed = false;
+
+  private constructor(
+    private readonly store: Store,
+    readonly self: MemberInfo,
+    private readonly lease: Lease,
+    private watch: Watch | null,
+  ) {}
+
+  /** Registers this node; refuses a name another live node holds. */
+  static async join(store: Store, self: MemberInfo, opts: { ttlMs: number }): Promise<Membership> {
+    if (!NODE_NAME.test(self.name)) throw new MembershipError(`'${self.name}' is not a valid node name`, 'use lower-case letters, digits and dashes (--node-name)');
+    const lease = await store.grantLease(opts.ttlMs, { keepAlive: true });
+    const created = await store.putIf(`${NODES_PREFIX}${self.name}`, enc.encode(JSON.stringify(self)), 0, { lease: lease.id });
+    if (!created.ok) {
+      await lease.revoke();
+      throw new MembershipError(`another live node already uses the name '${self.name}'`, 'give each node its own --node-name (or wait for the old one\'s lease to expire)');
+    }
+    const m = new Membership(store, self, lease, null);
+    lease.onExpire(() => {
+      if (!m.closed) for (const l of m.lostListeners) l();
+    });
+    await m.follow();
+    return m;
+  }
+
+  /** Live members, sorted by name (this node included). */
+  members(): MemberInfo[] {
+    return [...this.view.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  onChange(listener: (members: MemberInfo[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Called once if this node's lease is lost (expired, or unconfirmable before its TTL ran out). */
+  onLost(listener: () => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  /** Leaves the cluster now: the key goes at once instead of at lease expiry. */
+  async leave(): Promise<void> {
+    this.closed = true;
+    await this.watch?.close();
+    await this.lease.revoke();
+  }
+
+  private async follow(): Promise<void> {
+    const revision = await this.store.revision();
+    for (const kv of await this.store.list(NODES_PREFIX)) this.view.set(kv.key.slice(NODES_PREFIX.length), JSON.parse(dec.decode(kv.value)) as MemberInfo);
+    this.watch = await this.store.watch(NODES_PREFIX, { fromRevision: revision + 1 });
+    const watch = this.watch;
+    void (async () => {
+      try {
+        for await (const ev of watch) {
+          const name = ev.key.slice(NODES_PREFIX.length);
+          if (ev.type === 'put') this.view.set(name, JSON.parse(dec.decode(ev.value)) as MemberInfo);
+          else this.view.delete(name);
+          const members = this.members();
+          for (const l of this.changeListeners) l(members);
+        }
+      } catch {
+        // The watch ended with the store (closed, or compacted past us): the view stops moving,
+        // and the lease's expiry tells this node it is out.
+      }
+    })();
+  }
+}
