@@ -20,6 +20,8 @@ interface HttpAnswerable {
   message: string;
   hint: string;
   httpStatus: number;
+  /** When a retry may succeed, seconds (sent as Retry-After). */
+  retryAfterS?: number;
 }
 
 export type SystemHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -129,6 +131,7 @@ export class Ingress {
       writeResponse(res, response);
     } catch (e) {
       const a = e as Partial<HttpAnswerable>;
+      if (typeof a.retryAfterS === 'number') res.setHeader('retry-after', String(Math.max(1, a.retryAfterS)));
       if (typeof a.httpStatus === 'number') return answerError(res, a.httpStatus, a.code ?? 'error', a.message ?? 'error', a.hint ?? '');
       answerError(res, 500, 'internal', `flick failed to serve the request: ${(e as Error).message}`, 'this is a bug in flick: see the node logs');
     } finally {

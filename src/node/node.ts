@@ -18,6 +18,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import type { LogLine, Reply, WireError } from './scheduler/protocol.js';
 import { InstanceTable, type InstanceRecord } from './instance-table.js';
 import { instanceKey } from './instance-key.js';
+import { DEFAULT_BREAKER, LimitBreaker, LIMIT_CODES, type BreakerPolicy } from './limit-breaker.js';
 
 export interface NodeOptions {
   /** Scheduler threads; defaults to one per core. */
@@ -28,6 +29,8 @@ export interface NodeOptions {
   stallMs?: number;
   /** How often idle instances are looked for, ms. */
   hibernateSweepMs?: number;
+  /** When an app that keeps hitting its limits is refused for a while. */
+  breaker?: BreakerPolicy;
 }
 
 export interface Release {
@@ -45,6 +48,8 @@ export class DispatchError extends Error {
     message: string,
     readonly hint: string,
     readonly httpStatus: number,
+    /** Seconds after which a retry may succeed (503s): ingress sends it as Retry-After. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'DispatchError';
@@ -110,6 +115,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   private readonly dataDir: string;
   private readonly snapshotDir: string;
   private readonly sweep: NodeJS.Timeout;
+  /** Refuses apps that keep hitting their limits (limit-breaker.ts). */
+  readonly breaker: LimitBreaker;
   private replicaTurn = 0;
   /**
    * Keys a release does not serve itself, by release: a failed state upgrade left them on the
@@ -124,6 +131,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   constructor(opts: NodeOptions) {
     super();
     this.dataDir = opts.dataDir;
+    this.breaker = new LimitBreaker(opts.breaker ?? DEFAULT_BREAKER);
     this.snapshotDir = join(opts.dataDir, 'snapshots');
     mkdirSync(this.snapshotDir, { recursive: true });
     const n = opts.schedulers ?? availableParallelism();
@@ -175,14 +183,20 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     if (!route) throw new DispatchError('no_such_app', `no app named '${app}' is deployed`, 'deploy it with flick deploy DIR, or list apps with flick ps', 404);
     // Canary split by a rotating counter: exact shares, and no randomness to make tests flaky.
     const releaseId = route.canary && this.canaryTurn++ % 100 < route.canary.weight ? route.canary.release : route.release;
+    const admission = this.breaker.admit(app);
+    if (!admission.ok) {
+      throw new DispatchError('limits_tripped', `app '${app}' hit its limits ${admission.hits} times in a row and is refused for ${Math.ceil(admission.retryAfterMs / 1000)} s`, `see why with flick logs ${app}; fix the app or raise its resources in flick.json`, 503, Math.ceil(admission.retryAfterMs / 1000));
+    }
     const ev: RequestEvent = { request, app, release: releaseId, instance: null, scheduler: -1, status: 0, error: null, startedAt: performance.now(), durationMs: 0, schedulerUs: 0 };
     try {
       const response = await this.dispatchRelease(app, releaseId, request, ev);
       ev.status = response.status;
+      this.breaker.record(app, admission.probe, false);
       return response;
     } catch (e) {
       ev.status = (e as DispatchError).httpStatus ?? 500;
       ev.error = (e as DispatchError).code ?? 'internal';
+      this.breaker.record(app, admission.probe, LIMIT_CODES.has(ev.error));
       throw e;
     } finally {
       ev.durationMs = performance.now() - ev.startedAt;

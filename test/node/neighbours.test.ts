@@ -4,10 +4,9 @@
  * The node must stay up and answer the hostile apps with 503 and a reason; hello's p99 must stay
  * within 2x of its solo p99. Both p99s are printed. A shorter run than `flick bench neighbours`.
  *
- * The last two checks are marked todo while the node does not meet them (measured: flooding host
- * calls escapes metering and the deadline until the 10 s watchdog replaces the scheduler, and a
- * scheduler runs calls in arrival order, so neighbours burning their CPU budget queue hello behind
- * them); remove the marks when it does.
+ * What makes it hold: host calls are metered (a flood ends in its own call), and an app that keeps
+ * hitting its limits is refused at once for a cool-down (src/node/limit-breaker.ts), so hostile
+ * apps stop taking the schedulers' time from hello.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -27,8 +26,11 @@ function assertRefusedWith(r: NeighboursResult, app: HostileApp, code: string): 
   const answers = r.hostile[app];
   assert.ok(answers.requests > 0, `${app} was answered at all`);
   assert.deepEqual(Object.keys(answers.statuses), ['503'], `${app}: every answer is a 503 (${JSON.stringify(answers.statuses)})`);
-  assert.deepEqual(Object.keys(answers.codes), [code], `${app}: the reason is ${code} (${JSON.stringify(answers.codes)})`);
-  assert.match(answers.example, new RegExp(code));
+  // The limit itself, or — once the app has hit it again and again — the breaker refusing it at once.
+  const codes = Object.keys(answers.codes);
+  assert.ok(codes.includes(code), `${app}: the reason is ${code} (${JSON.stringify(answers.codes)})`);
+  assert.ok(codes.every((c) => c === code || c === 'limits_tripped'), `${app}: no other reason (${JSON.stringify(answers.codes)})`);
+  assert.match(answers.example, new RegExp(`${code}|limits_tripped`));
 }
 
 describe('hostile neighbours', () => {
@@ -42,12 +44,23 @@ describe('hostile neighbours', () => {
     assert.equal(r.solo.errors + r.withNeighbours.errors, 0, 'hello never failed');
   });
 
-  it('with all three neighbours, hello p99 stays within 2x of solo and the flood is refused', { todo: 'host calls are not metered and the node runs calls first come, first served (see the header)' }, async () => {
-    const r = await runNeighbours({ seconds: SECONDS, helloLoops: 4, hostileLoops: 2 });
-    report('all neighbours', r);
+  // One run of the full scenario, read by the two checks below.
+  let all: Promise<NeighboursResult> | null = null;
+  const allNeighbours = () => (all ??= runNeighbours({ seconds: SECONDS, helloLoops: 4, hostileLoops: 2 }).then((r) => (report('all neighbours', r), r)));
+
+  it('with all three neighbours: each is refused with its reason, hello never fails, the node stays up', async () => {
+    const r = await allNeighbours();
     assert.ok(r.nodeUp, 'the node is up and its API answers');
+    assertRefusedWith(r, 'spin', 'cpu_budget_exceeded');
+    assertRefusedWith(r, 'memory-bomb', 'memory_limit_exceeded');
     assertRefusedWith(r, 'host-flood', 'cpu_budget_exceeded');
     assert.equal(r.solo.errors + r.withNeighbours.errors, 0, 'hello never failed');
+  });
+
+  // Measured here (2 cores, load generator on the same machine): 1.6x to 2.5x, from ~10 s before
+  // host calls were metered and the limit breaker existed. Not yet reliably within 2x.
+  it('with all three neighbours, hello p99 stays within 2x of solo', { todo: 'measured 1.6x–2.5x on this 2-core machine (docs/STATUS.md)' }, async () => {
+    const r = await allNeighbours();
     assert.ok(r.withNeighbours.p99_ms <= 2 * r.solo.p99_ms, `hello p99 ${r.withNeighbours.p99_ms.toFixed(2)} ms with neighbours vs ${r.solo.p99_ms.toFixed(2)} ms alone`);
   });
 });
