@@ -9,6 +9,7 @@ import type { DeployEngine } from '../control/deploy/engine.js';
 import type { BlobStore } from '../control/blob-store.js';
 import type { Registry } from '../control/registry.js';
 import type { FlickNode } from '../node/node.js';
+import type { MemberInfo } from '../cluster/membership.js';
 import { MANIFEST_BOUNDS } from '../image/manifest.js';
 import type { RouteSync } from './route-sync.js';
 import { answerError } from '../ingress/server.js';
@@ -29,6 +30,10 @@ export interface ApiDeps {
   maxImageBytes: number;
   /** More read or write routes under the prefix (telemetry's logs, traces, overview). */
   extraRoutes?: RouteDef[];
+  /** The nodes of the cluster (just this one when it runs alone). */
+  nodes: () => Promise<MemberInfo[]>;
+  /** Why this node must refuse changes right now (it lost its cluster lease), or null. */
+  refuseChanges: () => string | null;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
@@ -49,6 +54,13 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       json(res, 200, { route: route.record, replicas: (await deps.registry.scale(app))?.replicas ?? null, releases: (await deps.registry.releases(app)).map(({ manifest: _m, ...r }) => r) });
     }),
     get(/^\/apps\/([^/]+)\/deployments$/, async (_q, res, [app]) => json(res, 200, await deps.registry.deployments(app))),
+    get(/^\/nodes$/, async (_q, res) => json(res, 200, await deps.nodes())),
+    { method: 'GET', pattern: /^\/images\/(sha256:[0-9a-f]{64})$/, mutates: true, handler: async (_q, res, [id]) => {
+      // Peers fetch images by hash (token required: an image is the app's code).
+      const bytes = deps.blobs.get(id);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.byteLength });
+      res.end(bytes);
+    } },
     get(/^\/instances$/, async (_q, res) => json(res, 200, deps.node.table.view(performance.now()))),
     { method: 'HEAD', pattern: /^\/images\/(sha256:[0-9a-f]{64})$/, mutates: false, handler: async (_q, res, [id]) => void res.writeHead(deps.blobs.has(id) ? 200 : 404).end() },
     mutate('PUT', /^\/images\/([^/]+)$/, async (req, res, [id]) => {
@@ -124,6 +136,11 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
     if (route.mutates && !requestAuthorized(req, deps.token)) {
       res.setHeader('www-authenticate', 'Bearer');
       answerError(res, 401, 'unauthorized', 'this request changes state and needs the node\'s token', 'pass --token (or FLICK_TOKEN); the node wrote it to DATA_DIR/token at first start');
+      return true;
+    }
+    const refusal = route.mutates && req.method !== 'GET' ? deps.refuseChanges() : null;
+    if (refusal) {
+      answerError(res, 503, 'detached', refusal, 'send the change to another node (flick nodes lists them), or wait until this one is back in the cluster');
       return true;
     }
     try {

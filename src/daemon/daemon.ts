@@ -8,6 +8,14 @@ import { join, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_NODE_LIMITS, type NodeLimits } from '../image/limits.js';
 import { openEmbeddedStore } from '../control/store/embedded/embedded-store.js';
+import { openEtcdStore } from '../control/store/etcd/etcd-store.js';
+import { Membership, type MemberInfo } from '../cluster/membership.js';
+import { readTopology } from '../cluster/topology.js';
+import { clusterMembers, clusterToken, fetchImageFromPeers, type ClusterOptions } from './cluster-link.js';
+import { totalmem } from 'node:os';
+
+/** A node that has not renewed its membership for this long is out of the cluster. */
+const MEMBERSHIP_TTL_MS = 5000;
 import type { Store } from '../control/store/store.js';
 import { BlobStore } from '../control/blob-store.js';
 import { Registry, type DeploymentRecord } from '../control/registry.js';
@@ -40,6 +48,8 @@ export interface DaemonOptions {
   hibernateSweepMs?: number;
   /** Front-door limits: body and header sizes, per-app concurrency and queue. */
   ingress?: Partial<Omit<IngressOptions, 'host' | 'port'>>;
+  /** Join a cluster through etcd instead of running alone on the embedded store. */
+  cluster?: ClusterOptions;
 }
 
 export class Daemon {
@@ -58,6 +68,7 @@ export class Daemon {
     host: string,
     readonly telemetry: Telemetry,
     private readonly lock: DataDirLock,
+    readonly membership: Membership | null,
   ) {
     this.url = `http://${host}:${port}`;
   }
@@ -76,10 +87,13 @@ export class Daemon {
 
   private static async open(opts: DaemonOptions, dataDir: string, lock: DataDirLock): Promise<Daemon> {
     const limits = opts.limits ?? DEFAULT_NODE_LIMITS;
-    const token = loadOrCreateToken(dataDir);
-    const store = await openEmbeddedStore({ dataDir: join(dataDir, 'store') });
+    const cluster = opts.cluster;
+    const store = cluster ? await openEtcdStore({ endpoints: cluster.etcd }) : await openEmbeddedStore({ dataDir: join(dataDir, 'store') });
+    const token = cluster ? await clusterToken(store, dataDir, loadOrCreateToken(dataDir)) : loadOrCreateToken(dataDir);
     const registry = new Registry(store);
-    await settleInterruptedDeployments(registry);
+    // Alone, a deployment still "running" was cut off by this node's crash. In a cluster it may be
+    // another node's deploy in progress: settling those needs the deploying node's identity (not yet).
+    if (!cluster) await settleInterruptedDeployments(registry);
     const blobs = new BlobStore(dataDir);
     const node = new FlickNode({ dataDir, schedulers: opts.schedulers, stallMs: opts.stallMs, hibernateSweepMs: opts.hibernateSweepMs });
     const tap = new ShadowTap((release, request) => node.probe(release, request));
@@ -105,19 +119,38 @@ export class Daemon {
         answerError(res, 404, 'not_found', `nothing at ${req.url}`, 'the control API is under /_flick/api/');
       })();
     }, { ...opts.ingress, host: opts.host, port: opts.port });
-    const loader = new ReleaseLoader(registry, blobs, node, limits);
+    const loader = new ReleaseLoader(registry, blobs, node, limits, cluster ? (id) => fetchImageFromPeers(store, cluster.nodeName, id, token) : null);
     const sync = new RouteSync(store, loader, node, ingress.routes);
     const engine = new DeployEngine(registry, blobs, new LocalTarget(node, loader, sync, tap), limits);
-    api = controlApi({ token, registry, blobs, engine, node, sync, maxImageBytes: limits.maxImageBytes, extraRoutes: telemetryRoutes({ telemetry, registry, node }) });
+    let self: MemberInfo | null = null;
+    let lostLease: string | null = null;
+    api = controlApi({
+      token, registry, blobs, engine, node, sync, maxImageBytes: limits.maxImageBytes, extraRoutes: telemetryRoutes({ telemetry, registry, node }),
+      nodes: async () => (cluster ? clusterMembers(store) : self ? [self] : []),
+      refuseChanges: () => lostLease,
+    });
     await node.ready();
     await sync.start();
     const addr = await ingress.listen();
-    const daemon = new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host, telemetry, lock);
+    self = {
+      name: cluster?.nodeName ?? 'local',
+      address: cluster?.advertise ?? `http://${opts.host}:${addr.port}`,
+      topology: readTopology(dataDir, { zone: cluster?.zone, rack: cluster?.rack }),
+      capacity: { memoryBytes: totalmem(), schedulers: node.schedulers.length },
+      startedAt: new Date().toISOString(),
+    };
+    const membership = cluster ? await Membership.join(store, self, { ttlMs: MEMBERSHIP_TTL_MS }) : null;
+    membership?.onLost(() => {
+      lostLease = `node ${self!.name} lost its cluster lease (etcd unreachable for over ${MEMBERSHIP_TTL_MS / 1000} s): it cannot commit changes`;
+      telemetry.log.error({ node: self!.name }, lostLease);
+    });
+    const daemon = new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host, telemetry, lock, membership);
     telemetry.log.info({ url: daemon.url, dashboard: `${daemon.url}${DASHBOARD_PATH}`, metrics: `${daemon.url}/_flick/metrics` }, 'flick node listening');
     return daemon;
   }
 
   async stop(): Promise<void> {
+    await this.membership?.leave().catch(() => {});
     await this.ingress.close();
     await this.sync.stop();
     await this.node.close();

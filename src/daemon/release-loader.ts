@@ -19,6 +19,8 @@ export class ReleaseLoader {
     private readonly blobs: BlobStore,
     private readonly node: FlickNode,
     private readonly limits: NodeLimits,
+    /** In a cluster: where to get an image this node does not have (peers, by hash). */
+    private readonly fetchMissing: ((imageId: string) => Promise<Uint8Array | null>) | null = null,
   ) {}
 
   async ensure(app: string, seq: number): Promise<string> {
@@ -26,6 +28,11 @@ export class ReleaseLoader {
     if (this.node.releases.has(id)) return id;
     const record = await this.registry.release(app, seq);
     if (!record) throw new Error(`release ${seq} of ${app} is not in the store`);
+    if (!this.blobs.has(record.image) && this.fetchMissing) {
+      const bytes = await this.fetchMissing(record.image);
+      // put() re-hashes: bytes that do not match the id are refused, whoever sent them.
+      if (bytes) this.blobs.put(bytes, record.image);
+    }
     this.load(record);
     return id;
   }

@@ -1,6 +1,7 @@
 /** `flick ps` lists instances; `flick migrate` moves one to another scheduler; `flick snapshot` hibernates one now. */
 import type { Command } from 'commander';
 import type { InstanceView } from '../../node/instance-table.js';
+import type { MemberInfo } from '../../cluster/membership.js';
 import { ApiClient, withServer, type ServerOptions } from '../client.js';
 import { CliError } from '../errors.js';
 
@@ -16,6 +17,22 @@ export function register(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       const rows = [['INSTANCE', 'APP', 'RELEASE', 'KEY', 'STATE', 'SCHED', 'MEMORY', 'REQUESTS', 'RESTARTS']];
       for (const i of list) rows.push([i.id, i.app, i.release, i.key || '-', i.state, String(i.scheduler), `${Math.round(i.memory / 1024)} KiB`, String(i.requests), String(i.restarts)]);
+      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+      for (const r of rows) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c])).join('  ')}\n`);
+    });
+
+  withServer(program.command('nodes'))
+    .option('--json', 'print the nodes as JSON')
+    .description('list the nodes of the cluster with their address, topology and capacity')
+    .addHelpText('after', '\nExample:\n  $ npx flick nodes --server http://10.0.0.5:7070\n')
+    .action(async (opts: ServerOptions & { json?: boolean }) => {
+      const nodes = await new ApiClient(opts).json<MemberInfo[]>('GET', '/nodes');
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(nodes, null, 2)}\n`);
+      const rows = [['NODE', 'ADDRESS', 'ZONE', 'RACK', 'HOST', 'DISK', 'CACHES', 'MEMORY', 'SCHEDULERS']];
+      for (const n of nodes) {
+        const t = n.topology;
+        rows.push([n.name, n.address, t.zone ?? '-', t.rack ?? '-', t.hostId.slice(0, 12), t.disk, t.cacheGroups.join(' ') || '-', `${Math.round(n.capacity.memoryBytes / 2 ** 30)} GiB`, String(n.capacity.schedulers)]);
+      }
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
       for (const r of rows) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c])).join('  ')}\n`);
     });

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Daemon } from '../../daemon/daemon.js';
+import type { ClusterOptions } from '../../daemon/cluster-link.js';
 import { blobId } from '../../control/blob-store.js';
 import { buildImage } from '../../image/build.js';
 import { CliError } from '../errors.js';
@@ -24,14 +25,19 @@ export function register(program: Command): void {
     .option('--listen <host>', 'address to bind (loopback unless you mean it)', '127.0.0.1')
     .option('--schedulers <n>', 'scheduler threads (default: one per core)')
     .option('--demo', 'also deploy the example apps (hello, counter, kv)')
+    .option('--etcd <urls>', 'join a cluster: etcd client URLs, comma-separated (instead of the embedded store)')
+    .option('--node-name <name>', 'this node\'s name in the cluster (with --etcd)')
+    .option('--zone <zone>', 'failure-domain label: zone (with --etcd)')
+    .option('--rack <rack>', 'failure-domain label: rack (with --etcd)')
+    .option('--advertise <url>', 'the URL other nodes reach this one at (default: the listen URL)')
     .addHelpText('after', '\nExample:\n  $ npx flick up --demo\n  flick ready http://127.0.0.1:7070\n  $ curl http://hello.localhost:7070/\n')
-    .action(async (opts: { port: string; data: string; listen: string; schedulers?: string; demo?: boolean }) => {
+    .action(async (opts: { port: string; data: string; listen: string; schedulers?: string; demo?: boolean; etcd?: string; nodeName?: string; zone?: string; rack?: string; advertise?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${opts.port} is not a port number`, 'use a number between 1 and 65535 (0 picks a free one)', 2);
       if (!trapHandlerDisabled()) process.stderr.write('flick: warning: running with the wasm trap handler on; instance density is limited (run through npx flick)\n');
       let daemon: Daemon;
       try {
-        daemon = await Daemon.start({ host: opts.listen, port, dataDir: opts.data, schedulers: opts.schedulers ? Number(opts.schedulers) : undefined });
+        daemon = await Daemon.start({ host: opts.listen, port, dataDir: opts.data, schedulers: opts.schedulers ? Number(opts.schedulers) : undefined, cluster: clusterOptions(opts) });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use`, `start on another port: flick up --port ${port + 1}`);
@@ -55,6 +61,15 @@ export function register(program: Command): void {
       });
       await daemon.stop();
     });
+}
+
+function clusterOptions(opts: { etcd?: string; nodeName?: string; zone?: string; rack?: string; advertise?: string }): ClusterOptions | undefined {
+  if (!opts.etcd) {
+    if (opts.nodeName || opts.zone || opts.rack) throw new CliError('--node-name, --zone and --rack only mean something in a cluster', 'add --etcd URL to join one', 2);
+    return undefined;
+  }
+  if (!opts.nodeName) throw new CliError('a node in a cluster needs a name', 'add --node-name NAME (unique in the cluster)', 2);
+  return { etcd: opts.etcd.split(',').map((u) => u.trim()).filter(Boolean), nodeName: opts.nodeName, zone: opts.zone, rack: opts.rack, advertise: opts.advertise };
 }
 
 async function deployDemo(daemon: Daemon): Promise<void> {
