@@ -4,7 +4,7 @@
  * instances stay where they are (kept warm), so a rollback finds them again as they were. The table
  * is the node's truth for `flick ps`; schedulers only hold what is running.
  */
-import type { WasmSnapshot } from '../runtime/wasm/instance.js';
+import type { InstanceSnapshot } from './scheduler/protocol.js';
 
 export type InstanceStatus = 'running' | 'hibernated' | 'moving';
 
@@ -26,7 +26,7 @@ export interface InstanceRecord {
   /** Calls sent to the scheduler and not yet answered. */
   inflight: number;
   /** The last snapshot (hibernation, migration, checkpoint), the way back after a loss. */
-  snapshot: WasmSnapshot | null;
+  snapshot: InstanceSnapshot | null;
   /** Requests held while the instance moves or wakes; released in arrival order. */
   held: Array<() => void>;
 }

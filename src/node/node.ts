@@ -12,10 +12,10 @@ import { EventEmitter } from 'node:events';
 import type { Image } from '../image/format.js';
 import type { Manifest } from '../image/manifest.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
-import { prepareWasm, type PreparedWasm } from '../runtime/wasm/prepare.js';
-import type { WasmSnapshot } from '../runtime/wasm/instance.js';
+import { prepareWasm } from '../runtime/wasm/prepare.js';
+import { JsApp } from '../runtime/js/app.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import type { LogLine, Reply, WireError } from './scheduler/protocol.js';
+import type { InstanceSnapshot, LogLine, ReleaseCode, Reply, WireError } from './scheduler/protocol.js';
 import { InstanceTable, type InstanceRecord } from './instance-table.js';
 import { instanceKey } from './instance-key.js';
 import { DEFAULT_BREAKER, LimitBreaker, LIMIT_CODES, type BreakerPolicy } from './limit-breaker.js';
@@ -38,7 +38,7 @@ export interface Release {
   app: string;
   manifest: Manifest;
   imageId: string;
-  prepared: PreparedWasm;
+  code: ReleaseCode;
 }
 
 /** A request the node could not serve; ingress turns it into an HTTP answer. */
@@ -60,7 +60,7 @@ export class DispatchError extends Error {
 }
 
 /** A call to a scheduler; the loss of its thread becomes a 503 the client may retry. */
-async function callScheduler(s: Scheduler, release: string, instance: string | null, request: GuestRequest, restore?: WasmSnapshot): Promise<Reply> {
+async function callScheduler(s: Scheduler, release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot): Promise<Reply> {
   try {
     return await s.call(release, instance, request, restore);
   } catch (e) {
@@ -68,10 +68,30 @@ async function callScheduler(s: Scheduler, release: string, instance: string | n
   }
 }
 
+/**
+ * Checks an image's code here, before any scheduler sees it, so a broken release fails its deploy
+ * instead of every scheduler's load. Wasm is compiled once and shared; a JS bundle is evaluated
+ * once in a throwaway isolate (JsApp does that on construction) and sent on as bytes.
+ */
+function releaseCode(image: Image, manifest: Manifest): ReleaseCode {
+  if (manifest.runtime === 'js') {
+    new JsApp(manifest, image.code).close();
+    return { runtime: 'js', bundle: image.code };
+  }
+  return { runtime: 'wasm', prepared: prepareWasm(manifest, image.code, image.id) };
+}
+
+/** Whether a release's instances can take over state from an old release: JS always can (`env.state`), wasm through its `flick_upgrade` export. */
+function takesState(code: ReleaseCode): boolean {
+  return code.runtime === 'js' || WebAssembly.Module.exports(code.prepared.module).some((e) => e.name === 'flick_upgrade');
+}
+
 /** What moving an app's instances to a new release did (the deploy's upgrade phase reports it). */
 export interface UpgradeReport {
   /** Why nothing was moved (no hook, no instances to move); null when the hook ran. */
   skipped: string | null;
+  /** How state reaches the new code: a wasm release's hook, or a JS release's `env.state`. */
+  how: 'by flick_upgrade' | 'with env.state';
   moved: number;
   /** Keys whose state the new release refused or could not take: they stay on the old release. */
   failed: Array<{ key: string; reason: string }>;
@@ -151,16 +171,16 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     await Promise.all(this.schedulers.map((s) => s.ping()));
   }
 
-  /** Prepares an image's module and loads it on every scheduler. */
+  /** Prepares an image's code and loads it on every scheduler. */
   addRelease(image: Image, releaseId: string, manifest: Manifest = image.manifest): Release {
     const existing = this.releases.get(releaseId);
     if (existing) return existing;
-    const prepared = prepareWasm(manifest, image.code, image.id);
-    const rel: Release = { id: releaseId, app: manifest.name, manifest, imageId: image.id, prepared };
+    const code = releaseCode(image, manifest);
+    const rel: Release = { id: releaseId, app: manifest.name, manifest, imageId: image.id, code };
     this.releases.set(releaseId, rel);
     const files = [...image.files.entries()];
     for (const s of this.schedulers) {
-      s.load({ t: 'load', release: releaseId, manifest, prepared, files, kvPath: join(this.dataDir, 'kv') });
+      s.load({ t: 'load', release: releaseId, manifest, code, files, kvPath: join(this.dataDir, 'kv') });
     }
     return rel;
   }
@@ -246,9 +266,9 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   async upgradeInstances(fromRelease: string, toRelease: string): Promise<UpgradeReport> {
     const to = this.releases.get(toRelease);
     if (!to) throw new Error(`release ${toRelease} is not loaded on this node`);
-    const report: UpgradeReport = { skipped: null, moved: 0, failed: [] };
+    const report: UpgradeReport = { skipped: null, how: to.code.runtime === 'js' ? 'with env.state' : 'by flick_upgrade', moved: 0, failed: [] };
     if (to.manifest.instances.mode === 'per-request') return { ...report, skipped: 'per-request instances keep no state' };
-    if (!WebAssembly.Module.exports(to.prepared.module).some((e) => e.name === 'flick_upgrade')) {
+    if (!takesState(to.code)) {
       return { ...report, skipped: `release ${toRelease} exports no flick_upgrade: its instances start fresh` };
     }
     const pinnedBefore = this.pinnedKeys.get(fromRelease);
@@ -357,7 +377,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
 
   private async callInstance(rec: InstanceRecord, request: GuestRequest, ev: RequestEvent): Promise<GuestResponse> {
     if (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
-    let restore: WasmSnapshot | undefined;
+    let restore: InstanceSnapshot | undefined;
     if (rec.status === 'hibernated') {
       restore = rec.snapshot!;
       rec.status = 'running';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { encodeImage } from '../../src/image/format.js';
 import { validateManifest } from '../../src/image/manifest.js';
 import { startNode, type TestNode } from '../support/daemon.js';
+import { waitFor } from '../support/wait.js';
 import { buildCFixtures, buildDir } from '../fixtures/c/build.mjs';
 import { counterWat, LOOP_WAT, statusWat, watImage } from '../support/wat-apps.js';
 
@@ -212,12 +213,3 @@ test('a scheduler stuck past the watchdog is replaced; its instances come back f
   const ps = (await n.api('GET', '/instances')).json.find((i: { app: string }) => i.app === 'keeper');
   assert.equal(ps.restarts, 1);
 });
-
-async function waitFor(check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`condition not met within ${ms} ms`);
-}

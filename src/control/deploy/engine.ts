@@ -255,7 +255,7 @@ class DeploymentRun {
 
 /** The upgrade phase's detail: how many moved, and every key that did not with its reason. */
 function describeUpgrade(report: UpgradeReport, from: number, to: number): string {
-  const moved = `${report.moved} instance${report.moved === 1 ? '' : 's'} moved to release ${to} by flick_upgrade`;
+  const moved = `${report.moved} instance${report.moved === 1 ? '' : 's'} moved to release ${to} ${report.how}`;
   if (report.failed.length === 0) return moved;
   const failed = report.failed.map((f) => `${JSON.stringify(f.key)}: ${f.reason}`).join('; ');
   return `${moved}; ${report.failed.length} stayed on release ${from} — ${failed}`;

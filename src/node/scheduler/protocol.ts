@@ -7,14 +7,24 @@ import type { Manifest } from '../../image/manifest.js';
 import type { GuestRequest, GuestResponse } from '../../runtime/request.js';
 import type { PreparedWasm } from '../../runtime/wasm/prepare.js';
 import type { WasmSnapshot } from '../../runtime/wasm/instance.js';
+import type { JsSnapshot } from '../../runtime/js/instance.js';
 import type { SandboxErrorCode } from '../../runtime/errors.js';
+
+/** An instance's state at a quiescent point, as the runtime of its release takes it. */
+export type InstanceSnapshot = WasmSnapshot | JsSnapshot;
+
+/**
+ * A release's code as a scheduler loads it: a wasm module compiled once by the node, or a JS
+ * bundle, compiled by each thread (an isolate and its compiled code belong to one thread).
+ */
+export type ReleaseCode = { runtime: 'wasm'; prepared: PreparedWasm } | { runtime: 'js'; bundle: Uint8Array };
 
 /** An app release as a scheduler knows it: `release` is the key every instance refers to. */
 export interface LoadApp {
   t: 'load';
   release: string;
   manifest: Manifest;
-  prepared: PreparedWasm;
+  code: ReleaseCode;
   files: Array<[string, Uint8Array]>;
   /** Directory of the node's KV store, opened by each scheduler (LMDB is safe across threads). */
   kvPath: string | null;
@@ -36,7 +46,7 @@ export interface CallInstance {
   release: string;
   instance: string | null;
   request: GuestRequest;
-  restore?: WasmSnapshot;
+  restore?: InstanceSnapshot;
 }
 
 /** Take a snapshot at a quiescent point; with `drop`, free the instance afterwards (hibernate, migrate). */
@@ -52,7 +62,7 @@ export interface RestoreInstance {
   id: number;
   release: string;
   instance: string;
-  snapshot: WasmSnapshot;
+  snapshot: InstanceSnapshot;
 }
 
 /**
@@ -64,7 +74,7 @@ export interface SaveState {
   id: number;
   release: string;
   instance: string;
-  restore?: WasmSnapshot;
+  restore?: InstanceSnapshot;
 }
 
 /** Start instance `instance` of `release` from an old release's saved state (`flick_upgrade`). */
@@ -108,7 +118,7 @@ export interface Reply {
   t: 'reply';
   id: number;
   response?: GuestResponse;
-  snapshot?: WasmSnapshot;
+  snapshot?: InstanceSnapshot;
   /** A `save-state` answer: the saved bytes, null when the release saves none. */
   state?: Uint8Array | null;
   error?: WireError;

@@ -9,8 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import type { GuestRequest } from '../../runtime/request.js';
-import type { WasmSnapshot } from '../../runtime/wasm/instance.js';
-import type { FromScheduler, LoadApp, LogLine, Reply, ToScheduler } from './protocol.js';
+import type { FromScheduler, InstanceSnapshot, LoadApp, LogLine, Reply, ToScheduler } from './protocol.js';
 
 export interface SchedulerOptions {
   /** Outstanding time after which a call means the thread is stuck. */
@@ -88,7 +87,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.send({ t: 'unload', release });
   }
 
-  call(release: string, instance: string | null, request: GuestRequest, restore?: WasmSnapshot): Promise<Reply> {
+  call(release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot): Promise<Reply> {
     return this.request((id) => ({ t: 'call', id, release, instance, request, restore }));
   }
 
@@ -96,12 +95,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.request((id) => ({ t: 'snapshot', id, instance, drop }));
   }
 
-  restore(release: string, instance: string, snapshot: WasmSnapshot): Promise<Reply> {
+  restore(release: string, instance: string, snapshot: InstanceSnapshot): Promise<Reply> {
     return this.request((id) => ({ t: 'restore', id, release, instance, snapshot }));
   }
 
   /** The state `instance` hands to a new release; a hibernated one is woken from `restore` for it. */
-  saveState(release: string, instance: string, restore?: WasmSnapshot): Promise<Reply> {
+  saveState(release: string, instance: string, restore?: InstanceSnapshot): Promise<Reply> {
     return this.request((id) => ({ t: 'save-state', id, release, instance, restore }));
   }
 

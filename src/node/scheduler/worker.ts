@@ -1,14 +1,18 @@
 /**
  * A scheduler thread: hosts many instances of many releases and serves the calls the node sends.
- * Everything here is synchronous per message, so calls into one instance are serialised for free,
- * and replies produced while handling one batch go back as one batch.
+ * Wasm work here is synchronous per message, so calls into one instance are serialised for free,
+ * and replies produced while handling one batch go back as one batch. JS work settles later: the
+ * JS host (js-host.ts) queues it per instance and its replies leave as they settle.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SandboxError } from '../../runtime/errors.js';
 import { WasmApp } from '../../runtime/wasm/app.js';
-import type { WasmInstance } from '../../runtime/wasm/instance.js';
+import type { WasmInstance, WasmSnapshot } from '../../runtime/wasm/instance.js';
+import type { JsSnapshot } from '../../runtime/js/instance.js';
 import { memoryFileSource } from '../../runtime/wasm/wasi/files.js';
+import type { KvNamespace } from '../../runtime/request.js';
 import { AppKvStore } from '../app-kv.js';
+import { JsHost, NoJsInstance } from './js-host.js';
 import type { CallInstance, FromScheduler, InstanceCounters, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
 
 const port = parentPort!;
@@ -19,15 +23,44 @@ let outbox: FromScheduler[] = [];
 /** Snapshot buffers leave by transfer, not copy: a 1 MiB instance would otherwise be copied on every move. */
 let transfer: ArrayBuffer[] = [];
 const kvStores = new Map<string, AppKvStore>();
+const js = new JsHost();
+let flushScheduled = false;
 
 port.on('message', (batch: ToScheduler[]) => {
   for (const m of batch) handle(m);
+  flush();
+});
+
+function flush(): void {
   const out = outbox;
   const moved = transfer;
   outbox = [];
   transfer = [];
   if (out.length) port.postMessage(out, moved);
-});
+}
+
+/** Posts a JS reply that settled after its batch went: with whatever else settles in the same turn. */
+function flushSoon(): void {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(() => {
+    flushScheduled = false;
+    flush();
+  });
+}
+
+type ReplyBody = Omit<Reply, 't' | 'id' | 'busyUs'>;
+
+/** Replies to message `id` once a JS operation settles; errors map to the wire as wasm ones do. */
+function replyWhenSettled(id: number, t0: number, op: () => ReplyBody | Promise<ReplyBody>): void {
+  Promise.resolve()
+    .then(op)
+    .catch((e: unknown): ReplyBody => ({ error: toWire(e, null) }))
+    .then((body) => {
+      outbox.push({ t: 'reply', id, busyUs: Math.round((performance.now() - t0) * 1000), ...body });
+      flushSoon();
+    });
+}
 
 function handle(m: ToScheduler): void {
   const t0 = performance.now();
@@ -37,10 +70,12 @@ function handle(m: ToScheduler): void {
       load(m);
       return;
     case 'unload':
+      if (js.unload(m.release)) return;
       apps.get(m.release)?.close();
       apps.delete(m.release);
       return;
     case 'call':
+      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => js.call(m.release, m.instance, m.request, m.restore as JsSnapshot | undefined));
       try {
         const { response, counters } = call(m);
         reply({ id: m.id, response, counters });
@@ -49,6 +84,7 @@ function handle(m: ToScheduler): void {
       }
       return;
     case 'snapshot': {
+      if (js.holds(m.instance)) return replyWhenSettled(m.id, t0, () => js.snapshot(m.instance, m.drop));
       const inst = instances.get(m.instance);
       if (!inst) return void reply({ id: m.id, error: noInstance(m.instance) });
       try {
@@ -62,8 +98,9 @@ function handle(m: ToScheduler): void {
       return;
     }
     case 'restore': {
+      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => ({ counters: js.restore(m.release, m.instance, m.snapshot as JsSnapshot) }));
       try {
-        const inst = appFor(m.release).restore(m.snapshot, logFor(m.release, m.instance));
+        const inst = appFor(m.release).restore(m.snapshot as WasmSnapshot, logFor(m.release, m.instance));
         instances.set(m.instance, inst);
         reply({ id: m.id, counters: inst.stats() });
       } catch (e) {
@@ -72,11 +109,12 @@ function handle(m: ToScheduler): void {
       return;
     }
     case 'save-state': {
+      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, async () => ({ state: await js.saveState(m.release, m.instance, m.restore as JsSnapshot | undefined) }));
       const held = instances.get(m.instance);
       if (!held && !m.restore) return void reply({ id: m.id, error: noInstance(m.instance) });
       let woken: WasmInstance | undefined;
       try {
-        woken = held ? undefined : appFor(m.release).restore(m.restore!, logFor(m.release, m.instance));
+        woken = held ? undefined : appFor(m.release).restore(m.restore! as WasmSnapshot, logFor(m.release, m.instance));
         reply({ id: m.id, state: (held ?? woken)!.saveState() });
       } catch (e) {
         reply({ id: m.id, error: toWire(e, held ? m.instance : null) });
@@ -87,6 +125,7 @@ function handle(m: ToScheduler): void {
       return;
     }
     case 'upgrade': {
+      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => ({ counters: js.upgrade(m.release, m.instance, m.state) }));
       try {
         const inst = appFor(m.release).upgrade(m.state, m.fromVersion, logFor(m.release, m.instance));
         instances.set(m.instance, inst);
@@ -97,10 +136,11 @@ function handle(m: ToScheduler): void {
       return;
     }
     case 'drop':
-      drop(m.instance);
+      if (js.holds(m.instance)) js.drop(m.instance);
+      else drop(m.instance);
       return;
     case 'ping':
-      reply({ id: m.id, counters: { calls: instances.size, cpuUsed: 0, memoryBytes: process.memoryUsage().rss } });
+      reply({ id: m.id, counters: { calls: instances.size + js.size, cpuUsed: 0, memoryBytes: process.memoryUsage().rss } });
       return;
   }
 }
@@ -111,13 +151,17 @@ function logFor(release: string, instance: string | null): (level: LogLine['leve
 }
 
 function load(m: LoadApp): void {
-  let kv = new Map();
-  if (m.kvPath) {
-    let store = kvStores.get(m.kvPath);
-    if (!store) kvStores.set(m.kvPath, (store = new AppKvStore(m.kvPath)));
-    kv = store.namespaces(m.manifest.name, m.manifest.capabilities.kv);
-  }
-  apps.set(m.release, new WasmApp(m.manifest, m.prepared, { files: memoryFileSource(new Map(m.files)), kv, log: logFor(m.release, null) }));
+  const kv = kvFor(m);
+  const log = logFor(m.release, null);
+  if (m.code.runtime === 'js') js.load(m.release, m.manifest, m.code.bundle, { kv, log });
+  else apps.set(m.release, new WasmApp(m.manifest, m.code.prepared, { files: memoryFileSource(new Map(m.files)), kv, log }));
+}
+
+function kvFor(m: LoadApp): Map<string, KvNamespace> {
+  if (!m.kvPath) return new Map();
+  let store = kvStores.get(m.kvPath);
+  if (!store) kvStores.set(m.kvPath, (store = new AppKvStore(m.kvPath)));
+  return store.namespaces(m.manifest.name, m.manifest.capabilities.kv);
 }
 
 function call(m: CallInstance): { response: Reply['response']; counters: InstanceCounters } {
@@ -131,7 +175,7 @@ function call(m: CallInstance): { response: Reply['response']; counters: Instanc
   let inst = instances.get(m.instance);
   if (!inst) {
     const log = logFor(m.release, m.instance);
-    inst = m.restore ? app.restore(m.restore, log) : app.spawn(log);
+    inst = m.restore ? app.restore(m.restore as WasmSnapshot, log) : app.spawn(log);
     instances.set(m.instance, inst);
   }
   try {
@@ -158,6 +202,7 @@ function noInstance(instance: string): WireError {
 }
 
 function toWire(e: unknown, instance: string | null): WireError {
+  if (e instanceof NoJsInstance) return noInstance(e.instance);
   if (e instanceof SandboxError) {
     return { code: e.code, message: e.message, hint: e.hint, httpStatus: e.httpStatus, fatal: e.fatal };
   }
