@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as up } from './up.js';
 import { register as init } from './init.js';
+import { register as dev } from './dev.js';
 import { register as build } from './build.js';
 import { register as inspect } from './inspect.js';
 import { register as run } from './run.js';
@@ -16,4 +17,4 @@ import { register as scale } from './scale.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [up, init, build, inspect, run, deploy, instances, scale, logs, top, doctor, bench, gc];
+export const commands: RegisterCommand[] = [up, init, dev, build, inspect, run, deploy, instances, scale, logs, top, doctor, bench, gc];

@@ -12,3 +12,9 @@ export function printDeployment(d: DeploymentRecord): void {
   process.stdout.write(`${d.id}  ${d.kind} ${from} → release ${d.to}  ${d.status}  ${d.startedAt}${d.reason ? `\n  reason: ${d.reason}` : ''}\n`);
   for (const p of d.phases) printPhase(p);
 }
+
+/** A deployment's phases on one line, for a loop that deploys on every save: `copy ✓  start ✓  …  (12.3 ms)`. */
+export function formatPhasesCompact(d: DeploymentRecord): string {
+  const total = d.phases.reduce((sum, p) => sum + p.ms, 0);
+  return `${d.phases.map((p) => `${p.name} ${MARK[p.status]}`).join('  ')}  (${total.toFixed(1)} ms)`;
+}
