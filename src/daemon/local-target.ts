@@ -36,6 +36,10 @@ export class LocalTarget implements DeployTarget {
     return this.node.upgradeInstances(releaseId(app, from), releaseId(app, to));
   }
 
+  abandonUpgrade(app: string, to: number): void {
+    this.node.finishHandover(releaseId(app, to), null);
+  }
+
   awaitRoute(route: RouteRecord): Promise<void> {
     return this.sync.waitFor(route);
   }

@@ -29,6 +29,11 @@ export interface InstanceRecord {
   snapshot: InstanceSnapshot | null;
   /** Requests held while the instance moves or wakes; released in arrival order. */
   held: Array<() => void>;
+  /**
+   * Set when a deploy's switch made another release serve this key after its state was handed
+   * over: requests that were held here go there instead (the old copy must not diverge).
+   */
+  handedOver: string | null;
 }
 
 export interface InstanceView {
@@ -69,7 +74,7 @@ export class InstanceTable {
       id: `${app}-${(++this.seq).toString(36)}`,
       app, release, key, scheduler,
       status: 'running', requests: 0, errors: 0, restarts: 0, cpuUsed: 0, memoryBytes: 0,
-      startedAt: now, lastActive: now, inflight: 0, snapshot: null, held: [],
+      startedAt: now, lastActive: now, inflight: 0, snapshot: null, held: [], handedOver: null,
     };
     this.byId.set(rec.id, rec);
     this.byKey.set(InstanceTable.keyOf(release, key), rec.id);

@@ -138,6 +138,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   /** Refuses apps that keep hitting their limits (limit-breaker.ts). */
   readonly breaker: LimitBreaker;
   private replicaTurn = 0;
+  /** Instances whose state went to a new release, frozen until the switch (or the deploy's end). */
+  private readonly awaitingSwitch = new Map<string, Array<{ rec: InstanceRecord; settled: InstanceRecord['status'] }>>();
   /**
    * Keys a release does not serve itself, by release: a failed state upgrade left them on the
    * release they came from. Keyed by the new release, so a rollback (routing to the old one) ignores them.
@@ -191,7 +193,25 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       if (id !== undefined && !this.releases.has(id)) throw new Error(`release ${id} is not loaded on this node`);
     }
     this.active.set(app, route);
+    for (const rec of this.table.all()) if (rec.release === route.release) rec.handedOver = null; // a rollback serves them again
+    this.finishHandover(route.release, route.release);
     this.adoptHibernated(route.release);
+  }
+
+  /**
+   * Lifts the freeze on the instances whose state was handed over to `toRelease`. With `target`,
+   * the switch happened: requests held on them go to `target`. Without, the deploy ended before
+   * its switch: they carry on serving as before.
+   */
+  finishHandover(toRelease: string, target: string | null): void {
+    const frozen = this.awaitingSwitch.get(toRelease);
+    if (!frozen) return;
+    this.awaitingSwitch.delete(toRelease);
+    for (const { rec, settled } of frozen) {
+      rec.handedOver = target;
+      rec.status = settled;
+      this.release(rec);
+    }
   }
 
   deactivate(app: string): void {
@@ -314,9 +334,15 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       next.memoryBytes = upgraded.counters?.memoryBytes ?? 0;
       this.counters.spawns++;
       this.emit('instance', 'spawn', next);
-    } finally {
+      // Its state now lives in `next`: anything the old copy served from here on would be lost at
+      // the switch. So it stays frozen (requests held) until the switch sends them to `next`.
+      const frozen = this.awaitingSwitch.get(toRelease) ?? [];
+      frozen.push({ rec, settled });
+      this.awaitingSwitch.set(toRelease, frozen);
+    } catch (e) {
       if (rec.status === 'moving') rec.status = settled;
       this.release(rec);
+      throw e;
     }
   }
 
@@ -377,6 +403,10 @@ export class FlickNode extends EventEmitter<NodeEvents> {
 
   private async callInstance(rec: InstanceRecord, request: GuestRequest, ev: RequestEvent): Promise<GuestResponse> {
     if (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
+    if (rec.handedOver) {
+      ev.release = rec.handedOver;
+      return this.dispatchRelease(rec.app, rec.handedOver, request, ev);
+    }
     let restore: InstanceSnapshot | undefined;
     if (rec.status === 'hibernated') {
       restore = rec.snapshot!;

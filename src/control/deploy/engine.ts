@@ -34,6 +34,8 @@ export interface DeployTarget {
    * hook, before the switch; keys whose upgrade fails keep being served by `from`.
    */
   upgrade(app: string, from: number, to: number): Promise<UpgradeReport>;
+  /** The deploy ended without its switch: instances frozen by `upgrade` serve on as before. */
+  abandonUpgrade(app: string, to: number): void;
   /** Resolves once every node routes the app as `route` says. */
   awaitRoute(route: RouteRecord): Promise<void>;
 }
@@ -141,6 +143,7 @@ export class DeployEngine {
       await run.phase('keep-warm', async () => (current ? `release ${current.record.release} stays loaded for an instant rollback` : run.skip('no previous release')));
       return await run.finish();
     } catch (e) {
+      if (run.record.to > 0) this.target.abandonUpgrade(app, run.record.to);
       const failed = await run.fail(e as Error);
       throw new DeployError(`deploy of ${app} failed: ${failed.reason}`, current ? `release ${current.record.release} is still serving, unchanged` : 'nothing was switched', failed);
     }
