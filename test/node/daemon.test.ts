@@ -1,7 +1,7 @@
 // One flick node, for real: HTTP over loopback, the embedded store on disk, scheduler threads.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeImage } from '../../src/image/format.js';
 import { validateManifest } from '../../src/image/manifest.js';
@@ -116,6 +116,8 @@ test('the control API: token required for changes, bad bodies refused naming the
   assert.equal((await n.api('POST', '/apps/api/rollback', {}, null)).status, 401);
   assert.equal((await n.api('POST', '/apps/api/rollback', {}, 'wrong-token')).status, 401);
   assert.equal((await n.api('GET', '/apps')).status, 200, 'reads are open on loopback');
+  assert.equal(statSync(join(n.dataDir, 'token')).mode & 0o777, 0o600, 'the token file is readable by its owner only');
+  assert.equal(n.daemon.url.startsWith('http://127.0.0.1:'), true, 'bound to loopback unless told otherwise');
   const badJson = await n.api('POST', '/deployments', '{not json');
   assert.equal(badJson.status, 400);
   assert.match(badJson.json.message, /not valid JSON/);

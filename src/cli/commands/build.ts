@@ -16,6 +16,7 @@ export function register(program: Command): void {
   program
     .command('build')
     .description('build an app directory (with flick.json) into a single-file image and print its id')
+    .addHelpText('after', '\nExample:\n  $ npx flick build examples/hello -o hello.flick\n  sha256:…\n')
     .argument('<dir>', 'the app directory')
     .option('-o, --output <file>', 'where to write the image (default: DIR/build/NAME.flick)')
     .option('--json', 'print {id, file, bytes, name, version} as JSON')

@@ -95,6 +95,7 @@ interface Final {
 
 /** Reads the NDJSON stream of a deploy or rollback, printing each phase change once. */
 async function followProgress(res: Response, talk: boolean): Promise<Final> {
+  const tty = process.stdout.isTTY === true;
   const seen = new Set<string>();
   const final: Final = {};
   let buffer = '';
@@ -111,8 +112,16 @@ async function followProgress(res: Response, talk: boolean): Promise<Final> {
       if (d && talk) {
         for (const p of d.phases) {
           const k = `${p.name}:${p.status}`;
-          if (!seen.has(k) && p.status !== 'running') printPhase(p);
+          if (seen.has(k)) continue;
           seen.add(k);
+          // On a terminal a running phase shows at once and its result line replaces it; piped
+          // output gets only the result lines.
+          if (p.status === 'running') {
+            if (tty) process.stdout.write(`  … ${p.name} …`);
+          } else {
+            if (tty && seen.has(`${p.name}:running`)) process.stdout.write('\r\x1b[K');
+            printPhase(p);
+          }
         }
       }
       if (d) final.deployment = d;

@@ -20,6 +20,7 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description("print an image's manifest, its module's imports and exports, and its files")
+    .addHelpText('after', '\nExample:\n  $ npx flick inspect examples/hello/build/hello.flick --json\n')
     .argument('<file>', 'the image file (.flick)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: InspectFlags) => {

@@ -25,6 +25,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('run a WASI command module (like `wasmtime run`): stdio passed through, directories mounted read-only')
+    .addHelpText('after', '\nExample:\n  $ npx flick run app.wasm --env GREETING=hi --dir ./data::/data -- --verbose input.txt\n')
     .argument('<file>', 'the WebAssembly module (.wasm)')
     .argument('[args...]', 'arguments for the module (put them after --)')
     .option('--env <K=V>', 'set an environment variable; `--env K` passes the host\'s value (repeatable)', collect, [])
