@@ -39,6 +39,14 @@ export class JsHost {
     return this.apps.delete(release);
   }
 
+  /** Disposes every instance and closes every app (before the thread ends). */
+  closeAll(): void {
+    for (const held of this.held.values()) held.instance.dispose();
+    this.held.clear();
+    for (const app of this.apps.values()) app.close();
+    this.apps.clear();
+  }
+
   servesRelease(release: string): boolean {
     return this.apps.has(release);
   }

@@ -97,7 +97,17 @@ export interface Ping {
   id: number;
 }
 
-export type ToScheduler = LoadApp | UnloadApp | CallInstance | SnapshotInstance | RestoreInstance | SaveState | UpgradeInstance | DropInstance | Ping;
+/**
+ * Before the thread is terminated: free every instance and app. Native sandboxes (isolated-vm
+ * isolates) must be disposed by their own thread; terminating a thread that still holds them
+ * aborted the process in isolated-vm's teardown (seen in CI).
+ */
+export interface Shutdown {
+  t: 'shutdown';
+  id: number;
+}
+
+export type ToScheduler = LoadApp | UnloadApp | CallInstance | SnapshotInstance | RestoreInstance | SaveState | UpgradeInstance | DropInstance | Ping | Shutdown;
 
 export interface WireError {
   code: SandboxErrorCode | 'no_such_instance' | 'no_such_release';

@@ -29,6 +29,8 @@ export class SchedulerLost extends Error {
 }
 
 const fromSources = import.meta.url.endsWith('.ts');
+/** How long a closing scheduler waits for its thread to free its sandboxes. */
+const SHUTDOWN_WAIT_MS = 2000;
 const defaultWorkerUrl = new URL(`./worker${fromSources ? '.ts' : '.js'}`, import.meta.url);
 
 /**
@@ -118,8 +120,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
     clearInterval(this.watchdog);
+    // Let the thread free its sandboxes itself first (see Shutdown in protocol.ts); a stuck
+    // thread gets a bounded wait, then is terminated anyway.
+    const freed = this.request((id) => ({ t: 'shutdown', id })).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([freed, new Promise((r) => (timer = setTimeout(r, SHUTDOWN_WAIT_MS)))]);
+    clearTimeout(timer);
+    this.closing = true;
     this.failAll('the node is shutting down');
     await this.worker.terminate();
   }

@@ -142,6 +142,14 @@ function handle(m: ToScheduler): void {
     case 'ping':
       reply({ id: m.id, counters: { calls: instances.size + js.size, cpuUsed: 0, memoryBytes: process.memoryUsage().rss } });
       return;
+    case 'shutdown':
+      js.closeAll();
+      for (const inst of instances.values()) inst.dispose();
+      instances.clear();
+      for (const app of apps.values()) app.close();
+      apps.clear();
+      reply({ id: m.id });
+      return;
   }
 }
 
