@@ -10,6 +10,7 @@
  */
 import type { Lease, Store, Watch } from '../control/store/store.js';
 import type { Topology } from './topology.js';
+import { HintedError } from '../hinted-error.js';
 
 export const NODES_PREFIX = '/flick/nodes/';
 
@@ -22,14 +23,7 @@ export interface MemberInfo {
   startedAt: string;
 }
 
-export class MembershipError extends Error {
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'MembershipError';
-    this.hint = hint;
-  }
-}
+export class MembershipError extends HintedError {}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

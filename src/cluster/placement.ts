@@ -10,6 +10,7 @@
  * within that as many hosts, disks and cache groups as exist.
  */
 import type { Topology } from './topology.js';
+import { HintedError } from '../hinted-error.js';
 
 export interface Candidate {
   node: string;
@@ -24,14 +25,7 @@ export interface Placement {
   cacheGroup: string;
 }
 
-export class PlacementError extends Error {
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'PlacementError';
-    this.hint = hint;
-  }
-}
+export class PlacementError extends HintedError {}
 
 interface Slot {
   candidate: Candidate;

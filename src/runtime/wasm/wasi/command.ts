@@ -7,18 +7,12 @@ import { SandboxError } from '../../errors.js';
 import type { ContextRef, InstanceContext, StdioSink } from '../host-context.js';
 import { wasiImports, type StdinReader, type WasiFiles } from './imports.js';
 import { newWasiState, WasiExit, type WasiState, type WasiStateOptions } from './state.js';
+import { HintedError } from '../../../hinted-error.js';
 
 const WASI_MODULE = 'wasi_snapshot_preview1';
 
 /** The module cannot run as a command: it is a reactor, imports what WASI does not offer, or hides its memory. */
-export class CommandModuleError extends Error {
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'CommandModuleError';
-    this.hint = hint;
-  }
-}
+export class CommandModuleError extends HintedError {}
 
 export interface CommandRunOptions extends WasiStateOptions {
   stdio: StdioSink;
