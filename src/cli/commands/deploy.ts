@@ -37,10 +37,7 @@ export function register(program: Command): void {
       const head = await client.request('HEAD', `/images/${id}`);
       if (head.status === 404) await client.request('PUT', `/images/${id}`, bytes);
       const res = await client.request('POST', '/deployments', { image: id, app: opts.app, shadowPct, canaryPct }, { accept: 'application/x-ndjson' });
-      const final = await followProgress(res, !opts.json);
-      if (opts.json) process.stdout.write(`${JSON.stringify(final.deployment, null, 2)}\n`);
-      if (final.error) throw new CliError(final.error.message, final.error.hint);
-      if (!opts.json) process.stdout.write(`deployed ${final.deployment!.app} release ${final.deployment!.to}\n`);
+      await reportDeployment(res, opts.json, (d) => `deployed ${d.app} release ${d.to}`);
     });
 
   withServer(program.command('rollback'))
@@ -51,10 +48,7 @@ export function register(program: Command): void {
     .action(async (app: string, opts: ServerOptions & { json?: boolean }) => {
       const client = new ApiClient(opts);
       const res = await client.request('POST', `/apps/${encodeURIComponent(app)}/rollback`, {}, { accept: 'application/x-ndjson' });
-      const final = await followProgress(res, !opts.json);
-      if (opts.json) process.stdout.write(`${JSON.stringify(final.deployment, null, 2)}\n`);
-      if (final.error) throw new CliError(final.error.message, final.error.hint);
-      if (!opts.json) process.stdout.write(`${app} is back on release ${final.deployment!.to}\n`);
+      await reportDeployment(res, opts.json, (d) => `${app} is back on release ${d.to}`);
     });
 
   withServer(program.command('deployments'))
@@ -86,6 +80,14 @@ async function imageBytes(source: string, talk: boolean): Promise<Uint8Array> {
     return built.bytes;
   }
   return readFileSync(source);
+}
+
+/** Follows a deploy or rollback to its end: phases as they go, then the record (--json) or one line; a failure is an error. */
+async function reportDeployment(res: Response, json: boolean | undefined, summary: (d: DeploymentRecord) => string): Promise<void> {
+  const final = await followProgress(res, !json);
+  if (json) process.stdout.write(`${JSON.stringify(final.deployment, null, 2)}\n`);
+  if (final.error) throw new CliError(final.error.message, final.error.hint);
+  if (!json) process.stdout.write(`${summary(final.deployment!)}\n`);
 }
 
 interface Final {

@@ -4,6 +4,7 @@ import type { InstanceView } from '../../node/instance-table.js';
 import type { MemberInfo } from '../../cluster/membership.js';
 import { ApiClient, withServer, type ServerOptions } from '../client.js';
 import { CliError } from '../errors.js';
+import { printTable } from '../render/table.js';
 
 export function register(program: Command): void {
   withServer(program.command('ps'))
@@ -15,10 +16,10 @@ export function register(program: Command): void {
       let list = await new ApiClient(opts).json<InstanceView[]>('GET', '/instances');
       if (opts.app) list = list.filter((i) => i.app === opts.app);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      const rows = [['INSTANCE', 'APP', 'RELEASE', 'KEY', 'STATE', 'SCHED', 'MEMORY', 'REQUESTS', 'RESTARTS']];
-      for (const i of list) rows.push([i.id, i.app, i.release, i.key || '-', i.state, String(i.scheduler), `${Math.round(i.memory / 1024)} KiB`, String(i.requests), String(i.restarts)]);
-      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-      for (const r of rows) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c])).join('  ')}\n`);
+      printTable(
+        ['INSTANCE', 'APP', 'RELEASE', 'KEY', 'STATE', 'SCHED', 'MEMORY', 'REQUESTS', 'RESTARTS'],
+        list.map((i) => [i.id, i.app, i.release, i.key || '-', i.state, String(i.scheduler), `${Math.round(i.memory / 1024)} KiB`, String(i.requests), String(i.restarts)]),
+      );
     });
 
   withServer(program.command('nodes'))
@@ -28,13 +29,10 @@ export function register(program: Command): void {
     .action(async (opts: ServerOptions & { json?: boolean }) => {
       const nodes = await new ApiClient(opts).json<MemberInfo[]>('GET', '/nodes');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(nodes, null, 2)}\n`);
-      const rows = [['NODE', 'ADDRESS', 'ZONE', 'RACK', 'HOST', 'DISK', 'CACHES', 'MEMORY', 'SCHEDULERS']];
-      for (const n of nodes) {
-        const t = n.topology;
-        rows.push([n.name, n.address, t.zone ?? '-', t.rack ?? '-', t.hostId.slice(0, 12), t.disk, t.cacheGroups.join(' ') || '-', `${Math.round(n.capacity.memoryBytes / 2 ** 30)} GiB`, String(n.capacity.schedulers)]);
-      }
-      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-      for (const r of rows) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c])).join('  ')}\n`);
+      printTable(
+        ['NODE', 'ADDRESS', 'ZONE', 'RACK', 'HOST', 'DISK', 'CACHES', 'MEMORY', 'SCHEDULERS'],
+        nodes.map(({ name, address, topology: t, capacity }) => [name, address, t.zone ?? '-', t.rack ?? '-', t.hostId.slice(0, 12), t.disk, t.cacheGroups.join(' ') || '-', `${Math.round(capacity.memoryBytes / 2 ** 30)} GiB`, String(capacity.schedulers)]),
+      );
     });
 
   withServer(program.command('migrate'))

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { ApiClient, withServer, type ServerOptions } from '../client.js';
 import { CliError } from '../errors.js';
 import type { Overview } from '../../dashboard/overview.js';
+import { table } from '../render/table.js';
 
 const TOP_INSTANCES = 10;
 
@@ -68,11 +69,6 @@ function frame(o: Overview, server: string): string[] {
   const running = o.deployments.filter((d) => d.status === 'running');
   for (const d of running) out.push('', `deploying ${d.id}: ${d.phases.map((p) => `${p.name}:${p.status}`).join(' ')}`);
   return out;
-}
-
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  return [head, ...rows].map((r) => r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd());
 }
 
 function kib(bytes: number): string {

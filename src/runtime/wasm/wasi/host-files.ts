@@ -7,15 +7,9 @@ import { closeSync, constants, openSync, readdirSync, readSync, realpathSync, st
 import { join, sep } from 'node:path';
 import type { DirectoryListing, FileSource, FileStat } from './files.js';
 import { joinPath } from './tree-paths.js';
+import { HintedError } from '../../../hinted-error.js';
 
-export class HostDirectoryError extends Error {
-  readonly hint: string;
-  constructor(message: string, hint: string) {
-    super(message);
-    this.name = 'HostDirectoryError';
-    this.hint = hint;
-  }
-}
+export class HostDirectoryError extends HintedError {}
 
 export class HostDirectory implements FileSource {
   private readonly root: string;
