@@ -1,6 +1,7 @@
 // The dashboard in Debian's headless Chromium against a real node: sign in with the token, watch
-// live numbers move while traffic runs, roll an app back and see the switch. Screenshots go to
-// test-output/.
+// live numbers move while traffic runs, find the instances the traffic made in the nodes →
+// schedulers → instances view, scale a replicas app, roll an app back and see the switch.
+// Screenshots go to test-output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,8 +10,12 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { installRoot } from '../../src/host/install-root.js';
 import { exampleImage, get, startNode, warmSchedulers, type TestNode } from '../telemetry/_node.js';
+import type { MemberInfo } from '../../src/cluster/membership.js';
 
 const SHOTS = join(installRoot, 'test-output');
+/** The per-key instances the traffic makes (one per key) and kv's pool as its manifest sets it. */
+const COUNTER_KEYS = 5;
+const KV_POOL = 2;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
@@ -31,10 +36,13 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     const hello = await exampleImage('hello');
     await node.daemon.engine.deploy({ image: hello });
     await node.daemon.engine.deploy({ image: hello });
+    // kv is the demo's replicas app (a pool of two): the one the scale action applies to.
+    await node.daemon.engine.deploy({ image: await exampleImage('kv') });
     traffic = (async () => {
       for (let i = 0; running; i++) {
         await get(node, 'hello');
-        await get(node, 'counter', '/', { 'flick-key': `k${i % 5}` });
+        await get(node, 'counter', '/', { 'flick-key': `k${i % COUNTER_KEYS}` });
+        await get(node, 'kv', '/missing');
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
@@ -77,6 +85,76 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     await page.screenshot({ path: join(SHOTS, 'dashboard-live.png'), fullPage: true });
   });
 
+  test('the topology view lists the node, its schedulers and the instances traffic created, each with its state', async () => {
+    const schedulers = node.daemon.node.schedulers.length;
+    // One more counter key, asked once and then hibernated: the traffic never wakes it.
+    await get(node, 'counter', '/', { 'flick-key': 'idle' });
+    const idle = [...node.daemon.node.table.all()].find((r) => r.app === 'counter' && r.key === 'idle')!;
+    await node.daemon.node.hibernate(idle);
+    assert.equal(idle.status, 'hibernated');
+    await page.waitForFunction(([keys, pool, id]) => document.querySelectorAll('[data-scheduler] [data-instance^="counter-"]').length === keys
+      && document.querySelectorAll('[data-scheduler] [data-instance^="kv-"]').length === pool
+      && document.querySelector(`[data-instance="${id}"] .state`)?.textContent === 'hibernated', [COUNTER_KEYS + 1, KV_POOL, idle.id] as const);
+    assert.match((await page.textContent(`[data-scheduler="${idle.scheduler}"] tr.group[data-release="counter@1"]`)) ?? '', /1 hibernated/);
+    assert.deepEqual(await page.$$eval('[data-node]', (els) => els.map((e) => e.getAttribute('data-node'))), ['local'], 'one node when it runs alone');
+    const head = (await page.textContent('[data-node=local] .node-head')) ?? '';
+    assert.ok(head.includes(node.url), `the node's address ${node.url} is shown: ${head}`);
+    assert.ok(head.includes(`${schedulers} schedulers`), head);
+    assert.equal(await page.locator('[data-node=local] [data-scheduler]').count(), schedulers, 'one box per scheduler thread');
+    // Every instance the node's table holds sits under its own scheduler, in its release's group, with its state.
+    const table = node.daemon.node.table.view(performance.now());
+    assert.equal(table.length, COUNTER_KEYS + 1 + KV_POOL, 'per-request hello leaves no instances behind');
+    for (const i of table) {
+      const row = page.locator(`[data-scheduler="${i.scheduler}"] [data-instance="${i.id}"]`);
+      assert.equal(await row.count(), 1, `${i.id} is listed under scheduler ${i.scheduler}`);
+      assert.equal(await row.locator('.state').textContent(), i.state);
+      assert.equal(await row.locator('td').nth(1).textContent(), i.key);
+    }
+    for (const s of node.daemon.node.schedulers) {
+      const count = table.filter((i) => i.scheduler === s.index).length;
+      assert.equal(Number(await page.textContent(`[data-scheduler="${s.index}"] .count`)), count, `scheduler ${s.index} counts its instances`);
+      for (const release of new Set(table.filter((i) => i.scheduler === s.index).map((i) => i.release))) {
+        assert.match((await page.textContent(`[data-scheduler="${s.index}"] tr.group[data-release="${release}"]`)) ?? '', /\d+ running/);
+      }
+    }
+    // Scheduler load is the busy share since the last poll: the traffic keeps some thread busy.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-scheduler] .load')].some((e) => parseFloat(e.textContent ?? '') > 0));
+    await page.locator('section.topology').screenshot({ path: join(SHOTS, 'dashboard-topology.png') });
+  });
+
+  test('scale sets a replicas app\'s pool from the dashboard and its instance count follows; other modes say why not', async () => {
+    const helloScale = page.locator('tr[data-app=hello] button.scale');
+    assert.equal(await helloScale.isDisabled(), true);
+    assert.match((await helloScale.getAttribute('title')) ?? '', /hello runs per-request instances/);
+    const kvInstances = () => page.textContent('tr[data-app=kv] .instances');
+    assert.equal(await kvInstances(), String(KV_POOL));
+    assert.match((await page.textContent('tr[data-app=kv] .mode')) ?? '', new RegExp(`^replicas\\s*pool ${KV_POOL}$`));
+
+    // A count the node refuses: its message, naming the field, shows in the status line.
+    page.once('dialog', (d) => void d.accept('0'));
+    await page.click('tr[data-app=kv] button.scale');
+    await page.waitForSelector('[data-testid=status].bad');
+    assert.match((await page.textContent('[data-testid=status]')) ?? '', /'replicas'/);
+    assert.equal(node.daemon.node.replicaCounts.get('kv'), undefined, 'nothing changed');
+
+    const target = KV_POOL + 1;
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept(String(target));
+    });
+    await page.click('tr[data-app=kv] button.scale');
+    await page.waitForFunction((n) => document.querySelector('tr[data-app=kv] .instances')?.textContent === String(n)
+      && document.querySelectorAll('[data-scheduler] [data-instance^="kv-"]').length === n, target);
+    assert.match(asked, new RegExp(`How many replicas should kv run\\? \\(now ${KV_POOL}\\)`));
+    assert.match((await page.textContent('tr[data-app=kv] .mode')) ?? '', new RegExp(`pool ${target}$`));
+    assert.match((await page.textContent('[data-testid=status]')) ?? '', new RegExp(`scale of kv to ${target} done`));
+    assert.equal(node.daemon.node.replicaCounts.get('kv'), target);
+    assert.equal((await node.daemon.registry.scale('kv'))?.replicas, target, 'stored, so it outlives restarts and deploys');
+    assert.equal(node.daemon.node.table.view(performance.now()).filter((i) => i.app === 'kv').length, target);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-scale.png'), fullPage: true });
+  });
+
   test('rollback from the dashboard switches the app back, and says so in the history', async () => {
     const release = () => page.textContent('tr[data-app=hello] .release');
     assert.match((await release()) ?? '', /^2\b/);
@@ -92,5 +170,27 @@ describe('dashboard in headless Chromium', { timeout: 180_000 }, () => {
     const route = await node.daemon.registry.route('hello');
     assert.equal(route?.record.release, 1);
     await page.screenshot({ path: join(SHOTS, 'dashboard-rollback.png'), fullPage: true });
+  });
+
+  test('in a cluster, every member is listed with its topology facts; only the node serving the page shows its schedulers', async () => {
+    // One real node: the second member is added to what GET /nodes answers the page.
+    const members = (await (await fetch(`${node.url}/_flick/api/nodes`)).json()) as MemberInfo[];
+    const peer: MemberInfo = {
+      name: 'peer-b', address: 'http://10.0.0.2:7070', startedAt: new Date().toISOString(),
+      topology: { hostId: 'feedc0ffee00', disk: '8:1', cacheGroups: ['0-3', '4-7'], numaNodes: [0, 1], zone: 'z2', rack: 'r7' },
+      capacity: { memoryBytes: 8 * 2 ** 30, schedulers: 8 },
+    };
+    await page.route('**/_flick/api/nodes', (route) => route.fulfill({ json: [...members, peer] }));
+    try {
+      await page.waitForSelector('[data-node=peer-b]', { timeout: 15_000 });
+      assert.deepEqual(await page.$$eval('[data-node]', (els) => els.map((e) => e.getAttribute('data-node'))), ['local', 'peer-b']);
+      const card = (await page.textContent('[data-node=peer-b]')) ?? '';
+      for (const fact of ['zone z2', 'rack r7', 'NUMA 0,1', 'CPUs 0-3 | 4-7', '8 schedulers', '8.0 GiB RAM']) assert.ok(card.includes(fact), `${fact} in ${card}`);
+      assert.equal(await page.locator('[data-node=peer-b] [data-scheduler]').count(), 0, 'another node\'s schedulers are not this overview\'s');
+      assert.equal(await page.getAttribute('[data-node=peer-b] a', 'href'), 'http://10.0.0.2:7070/_flick/');
+      assert.equal(await page.locator('[data-node=local] [data-scheduler]').count(), node.daemon.node.schedulers.length);
+    } finally {
+      await page.unroute('**/_flick/api/nodes');
+    }
   });
 });

@@ -2,8 +2,10 @@
 // cookie it stands in for the bearer token (see src/dashboard/session.ts).
 import type { Overview } from '../overview.js';
 import type { Span } from '../../telemetry/traces.js';
+import type { MemberInfo } from '../../cluster/membership.js';
+import type { ScaleRecord } from '../../control/registry.js';
 
-export type { Overview };
+export type { Overview, MemberInfo };
 
 export class ApiError extends Error {
   constructor(message: string, readonly hint: string) {
@@ -29,7 +31,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export const api = {
   overview: () => call<Overview>('GET', '/overview'),
+  nodes: () => call<MemberInfo[]>('GET', '/nodes'),
   trace: (id: string) => call<{ traceId: string; spans: Span[] }>('GET', `/traces/${id}`),
   rollback: (app: string) => call<unknown>('POST', `/apps/${encodeURIComponent(app)}/rollback`),
   migrate: (instance: string, to: number) => call<{ pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to }),
+  scale: (app: string, replicas: number) => call<ScaleRecord>('POST', `/apps/${encodeURIComponent(app)}/scale`, { replicas }),
 };

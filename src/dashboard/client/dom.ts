@@ -20,7 +20,8 @@ export function h(tag: string, attrs: Attrs = {}, ...children: Array<Child | Chi
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n < 1 << 30) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  return `${(n / (1 << 30)).toFixed(1)} GiB`;
 }
 
 export function fmtMs(ms: number | null): string {

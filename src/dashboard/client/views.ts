@@ -1,12 +1,13 @@
 // The dashboard's sections, each a function from the overview to DOM. Actions call back into
 // main.ts, which runs them and refreshes.
-import type { Overview } from './api.js';
+import type { MemberInfo, Overview } from './api.js';
 import type { Span } from '../../telemetry/traces.js';
 import { fmtBytes, fmtMs, fmtRate, h } from './dom.js';
 
 export interface Actions {
   rollback(app: string): void;
   migrate(instance: string, to: number): void;
+  scale(app: string, replicas: number): void;
   showTrace(traceId: string): void;
 }
 
@@ -25,46 +26,104 @@ export function summary(o: Overview): HTMLElement {
 }
 
 export function apps(o: Overview, act: Actions): HTMLElement {
-  const scaleWhy = o.unavailable.scale;
   return h('section', {}, h('h2', {}, 'Apps'),
     h('table', { class: 'grid' },
-      h('thead', {}, h('tr', {}, ...['app', 'release', 'previous', 'rps', 'p99', 'errors / s', 'instances', 'memory', ''].map((c) => h('th', {}, c)))),
+      h('thead', {}, h('tr', {}, ...['app', 'release', 'previous', 'instance mode', 'rps', 'p99', 'errors / s', 'instances', 'memory', ''].map((c) => h('th', {}, c)))),
       h('tbody', {}, ...o.apps.map((a) => h('tr', { 'data-app': a.app },
         h('td', {}, h('strong', {}, a.app)),
         h('td', { class: 'release' }, a.release === null ? '–' : `${a.release}`, a.version ? h('span', { class: 'muted' }, ` v${a.version}`) : null, a.canary ? h('span', { class: 'pill' }, `canary ${a.canary.release} @ ${a.canary.weight}%`) : null),
         h('td', {}, a.previous ?? '–'),
+        h('td', { class: 'mode' }, a.mode ?? '–', a.replicas === null ? null : h('span', { class: 'pill pool', title: 'pool size: how many replicas share its requests' }, `pool ${a.replicas}`)),
         h('td', { class: 'num rps' }, fmtRate(a.rps)),
         h('td', { class: 'num' }, fmtMs(a.p99Ms)),
         h('td', { class: a.errorsPerS > 0 ? 'num bad' : 'num' }, fmtRate(a.errorsPerS)),
-        h('td', { class: 'num' }, a.instances),
+        h('td', { class: 'num instances' }, a.instances),
         h('td', { class: 'num' }, fmtBytes(a.memoryBytes)),
         h('td', { class: 'actions' },
           h('button', { class: 'rollback', disabled: a.previous === null && !a.canary, title: a.previous === null ? 'no previous release to roll back to' : `switch back to release ${a.previous}`, onclick: () => act.rollback(a.app) }, 'Rollback'),
-          h('button', { disabled: true, title: scaleWhy }, 'Scale'),
+          a.replicas === null
+            ? h('button', { class: 'scale', disabled: true, title: `${a.app} runs ${a.mode ?? 'no'} instances; only a replicas app has a pool to scale` }, 'Scale')
+            : h('button', { class: 'scale', title: `change the pool size (now ${a.replicas})`, onclick: () => act.scale(a.app, a.replicas!) }, 'Scale'),
         ),
       ))),
     ),
-    scaleWhy ? h('p', { class: 'muted small' }, `Scale is disabled: ${scaleWhy}.`) : null,
+    h('p', { class: 'muted small' }, 'Scale sets a replicas app\'s pool size; per-key and per-request apps get their instances from the traffic.'),
   );
 }
 
-export function topology(o: Overview, act: Actions): HTMLElement {
+/** Which of the cluster's members is the node serving this page: the one at this address, or the only one. */
+function thisNode(members: MemberInfo[]): MemberInfo | null {
+  return members.find((m) => URL.canParse(m.address) && new URL(m.address).origin === location.origin) ?? (members.length === 1 ? members[0] : null);
+}
+
+/** What placement knows of a node (src/cluster/topology.ts), as short labels. */
+function facts(m: MemberInfo): HTMLElement {
+  const t = m.topology;
+  const fact = (label: string) => h('span', { class: 'pill' }, label);
+  return h('span', { class: 'facts' },
+    t.zone ? fact(`zone ${t.zone}`) : null, t.rack ? fact(`rack ${t.rack}`) : null,
+    fact(`host ${t.hostId.slice(0, 8)}`), fact(`NUMA ${t.numaNodes.length ? t.numaNodes.join(',') : '?'}`),
+    t.cacheGroups.length ? fact(`CPUs ${t.cacheGroups.join(' | ')}`) : null,
+    fact(`${m.capacity.schedulers} schedulers`), fact(`${fmtBytes(m.capacity.memoryBytes)} RAM`),
+  );
+}
+
+/**
+ * Nodes → schedulers → instances. The overview is this node's own picture, so only this node
+ * shows its schedulers; the other members show their facts and a link to their own dashboard.
+ * `load` is each scheduler's busy share since the previous poll.
+ */
+export function topology(o: Overview, members: MemberInfo[], load: Map<number, number>, act: Actions): HTMLElement {
+  const here = thisNode(members);
   const byScheduler = new Map<number, Overview['instances']>();
   for (const i of o.instances) byScheduler.set(i.scheduler, [...(byScheduler.get(i.scheduler) ?? []), i]);
-  const others = o.node.schedulers.map((s) => s.index);
-  return h('section', {}, h('h2', {}, 'Node → schedulers → instances'),
-    h('div', { class: 'node' },
-      h('div', { class: 'node-head' }, `this node · ${o.node.schedulers.length} scheduler threads · ${o.node.instances} instances · restarts ${o.node.counters.restarts} · migrations ${o.node.counters.migrations} · hibernations ${o.node.counters.hibernations}`),
-      h('div', { class: 'schedulers' }, ...o.node.schedulers.map((s) => h('div', { class: 'scheduler', 'data-scheduler': s.index },
-        h('div', { class: 'scheduler-head' }, h('strong', {}, `scheduler ${s.index}`), h('span', { class: 'muted' }, ` ${s.instances} instances · ${s.outstanding} in flight · replaced ${s.replacements}×`)),
-        h('table', { class: 'grid small' }, h('tbody', {}, ...(byScheduler.get(s.index) ?? []).map((i) => h('tr', { 'data-instance': i.id },
-          h('td', {}, i.id), h('td', { class: 'muted' }, i.key || '–'), h('td', {}, h('span', { class: `state ${i.state}` }, i.state)),
-          h('td', { class: 'num' }, fmtBytes(i.memory)), h('td', { class: 'num' }, `${i.requests} req`),
-          h('td', {}, ...others.filter((to) => to !== s.index).map((to) => h('button', { class: 'small', disabled: i.state !== 'running', onclick: () => act.migrate(i.id, to) }, `→ ${to}`))),
-        )))),
-      ))),
-    ),
+  const indexes = o.node.schedulers.map((s) => s.index);
+  const local = h('div', { class: 'node', 'data-node': here?.name ?? '' },
+    h('div', { class: 'node-head' }, h('strong', { class: 'node-name' }, here?.name ?? 'this node'), ' ', h('span', { class: 'muted' }, here ? here.address : ''), ' ', here ? facts(here) : null),
+    h('div', { class: 'muted small' }, `${o.node.instances} instances · restarts ${o.node.counters.restarts} · migrations ${o.node.counters.migrations} · hibernations ${o.node.counters.hibernations}`),
+    h('div', { class: 'schedulers' }, ...o.node.schedulers.map((s) => {
+      const listed = byScheduler.get(s.index) ?? [];
+      const share = load.get(s.index);
+      return h('div', { class: 'scheduler', 'data-scheduler': s.index },
+        h('div', { class: 'scheduler-head' }, h('strong', {}, `scheduler ${s.index}`),
+          h('span', { class: 'muted' }, ' load ', h('span', { class: 'load' }, share === undefined ? '–' : fmtShare(share)),
+            ' · ', h('span', { class: 'count' }, s.instances), ` instances (${s.running} running) · ${s.outstanding} in flight · replaced ${s.replacements}×`)),
+        h('table', { class: 'grid small' }, h('tbody', {}, ...byRelease(listed).flatMap(([release, list]) => [
+          h('tr', { class: 'group', 'data-release': release }, h('th', { colspan: 6 }, release, h('span', { class: 'muted' }, ` · ${stateCounts(list)}`))),
+          ...list.map((i) => h('tr', { 'data-instance': i.id },
+            h('td', {}, i.id), h('td', { class: 'muted' }, i.key || '–'), h('td', {}, h('span', { class: `state ${i.state}` }, i.state)),
+            h('td', { class: 'num' }, fmtBytes(i.memory)), h('td', { class: 'num' }, `${i.requests} req`),
+            h('td', {}, ...indexes.filter((to) => to !== s.index).map((to) => h('button', { class: 'small', disabled: i.state !== 'running', title: `migrate to scheduler ${to}`, onclick: () => act.migrate(i.id, to) }, `→ ${to}`))),
+          )),
+        ]))),
+        s.instances === 0 ? h('div', { class: 'muted small' }, 'no instances') : null,
+        listed.length < s.instances ? h('div', { class: 'muted small' }, `${s.instances - listed.length} more not listed (the overview lists the first ${o.instances.length})`) : null,
+      );
+    })),
   );
+  const others = members.filter((m) => m !== here).map((m) => h('div', { class: 'node remote', 'data-node': m.name },
+    h('div', { class: 'node-head' }, h('strong', { class: 'node-name' }, m.name), ' ', h('span', { class: 'muted' }, m.address), ' ', facts(m)),
+    h('div', { class: 'muted small' }, 'Its schedulers and instances are on its own dashboard: ', h('a', { href: `${m.address}/_flick/` }, `${m.address}/_flick/`)),
+  ));
+  return h('section', { class: 'topology' }, h('h2', {}, 'Nodes → schedulers → instances'), h('div', { class: 'nodes' }, local, ...others));
+}
+
+function byRelease(list: Overview['instances']): Array<[string, Overview['instances']]> {
+  const groups = new Map<string, Overview['instances']>();
+  for (const i of list) groups.set(i.release, [...(groups.get(i.release) ?? []), i]);
+  return [...groups].sort(([a], [b]) => a.localeCompare(b));
+}
+
+function stateCounts(list: Overview['instances']): string {
+  const n = new Map<string, number>();
+  for (const i of list) n.set(i.state, (n.get(i.state) ?? 0) + 1);
+  return [...n].map(([state, count]) => `${count} ${state}`).join(', ');
+}
+
+/** Small loads keep two decimals: a thread serving µs-long calls is busy well under 1 %. */
+function fmtShare(f: number): string {
+  const pct = f * 100;
+  return `${pct < 1 ? pct.toFixed(2) : pct.toFixed(0)}%`;
 }
 
 export function deployments(o: Overview): HTMLElement {
