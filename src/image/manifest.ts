@@ -122,16 +122,25 @@ export function validateManifest(raw: unknown, origin: ManifestOrigin): Manifest
   if (runtime === 'js' && fields.abi !== undefined) read.fail('abi', 'applies only to runtime "wasm"', 'remove "abi" (JS apps always export a fetch handler)');
   const instances = readInstances(read, orDefault(fields.instances, { mode: 'per-request' }));
 
+  const abi = runtime === 'wasm' ? read.choice(orDefault(fields.abi, 'flick'), 'abi', ['flick', 'wagi'] as const) : undefined;
+  const resources = readResources(read, orDefault(fields.resources, {}));
+  const routes = read.stringList(orDefault(fields.routes, []), 'routes', MANIFEST_BOUNDS.listItems, (v, p) => read.string(v, p, ROUTE));
+  const capabilities = readCapabilities(read, orDefault(fields.capabilities, {}));
+  // Messaging is part of the flick reactor ABI (msg_* imports, the flick_message export).
+  if (capabilities.messaging && abi !== 'flick') {
+    read.fail('capabilities.messaging', `is available to wasm apps on the flick ABI, not ${runtime === 'js' ? 'JS apps' : 'WAGI apps'}`, 'remove "messaging", or build the app for "abi": "flick" (docs/abi.md, "Messaging")');
+  }
+
   // Built in reading order, so errors surface top to bottom and `flick inspect` shows fields in that order.
   return {
     name,
     version,
     runtime,
-    ...(runtime === 'wasm' ? { abi: read.choice(orDefault(fields.abi, 'flick'), 'abi', ['flick', 'wagi'] as const) } : {}),
-    resources: readResources(read, orDefault(fields.resources, {})),
+    ...(abi !== undefined ? { abi } : {}),
+    resources,
     instances,
-    routes: read.stringList(orDefault(fields.routes, []), 'routes', MANIFEST_BOUNDS.listItems, (v, p) => read.string(v, p, ROUTE)),
-    capabilities: readCapabilities(read, orDefault(fields.capabilities, {})),
+    routes,
+    capabilities,
     ...(fields.health !== undefined ? { health: readHealth(read, fields.health) } : {}),
     hibernate: readHibernation(read, orDefault(fields.hibernate, {}), instances),
   };

@@ -19,6 +19,9 @@ import type { InstanceSnapshot, LogLine, ReleaseCode, Reply, WireError } from '.
 import { InstanceTable, type InstanceRecord } from './instance-table.js';
 import { instanceKey } from './instance-key.js';
 import { DEFAULT_BREAKER, LimitBreaker, LIMIT_CODES, type BreakerPolicy } from './limit-breaker.js';
+import { InstanceProcesses } from './instance-processes.js';
+import type { MailboxMessage } from '../runtime/messaging.js';
+import { formatExitReason, type ExitReason } from '../supervisor/index.js';
 
 export interface NodeOptions {
   /** Scheduler threads; defaults to one per core. */
@@ -60,9 +63,9 @@ export class DispatchError extends Error {
 }
 
 /** A call to a scheduler; the loss of its thread becomes a 503 the client may retry. */
-async function callScheduler(s: Scheduler, release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot): Promise<Reply> {
+async function callScheduler(s: Scheduler, release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot, messaging?: { self: string | null }): Promise<Reply> {
   try {
-    return await s.call(release, instance, request, restore);
+    return await s.call(release, instance, request, restore, messaging);
   } catch (e) {
     throw new DispatchError('scheduler_lost', (e as Error).message, 'retry the request: instances come back from their last snapshots', 503);
   }
@@ -149,6 +152,11 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   readonly replicaCounts = new Map<string, number>();
   private canaryTurn = 0;
   readonly counters = { spawns: 0, hibernations: 0, wakes: 0, migrations: 0, restarts: 0 };
+  /** Instances of apps granted messaging, as processes: links, monitors, exit signals (instance-processes.ts). */
+  readonly processes = new InstanceProcesses({
+    deliver: (app, key, message) => this.deliverTo(app, key, message),
+    killed: (app, key, reason) => this.killedBySignal(app, key, reason),
+  });
 
   constructor(opts: NodeOptions) {
     super();
@@ -258,8 +266,9 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     if (mode.mode === 'per-request') {
       const scheduler = this.leastLoaded();
       ev.scheduler = scheduler.index;
-      const reply = await callScheduler(scheduler, releaseId, null, request);
+      const reply = await callScheduler(scheduler, releaseId, null, request, undefined, rel.manifest.capabilities.messaging ? { self: null } : undefined);
       ev.schedulerUs = reply.busyUs;
+      if (reply.effects?.length) this.processes.apply(app, null, reply.effects);
       if (reply.error) throw DispatchError.from(reply.error);
       this.counters.spawns++;
       return reply.response!;
@@ -267,14 +276,21 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : `#${this.replicaTurn++ % (this.replicaCounts.get(app) ?? mode.count)}`;
     const home = this.pinnedKeys.get(releaseId)?.get(key) ?? releaseId;
     ev.release = home;
-    let rec = this.table.find(home, key);
+    const rec = this.instanceFor(app, home, key);
+    ev.instance = rec.id;
+    return this.callInstance(rec, request, ev);
+  }
+
+  /** The instance of (release, key), created on the spot when it has none (instant bursting). */
+  private instanceFor(app: string, release: string, key: string): InstanceRecord {
+    let rec = this.table.find(release, key);
     if (!rec) {
-      rec = this.table.create(app, home, key, this.leastLoaded().index, performance.now());
+      rec = this.table.create(app, release, key, this.leastLoaded().index, performance.now());
       this.counters.spawns++;
       this.emit('instance', 'spawn', rec);
     }
-    ev.instance = rec.id;
-    return this.callInstance(rec, request, ev);
+    if (this.releases.get(release)?.manifest.capabilities.messaging) this.processes.ensure(app, key);
+    return rec;
   }
 
   /**
@@ -402,11 +418,30 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   }
 
   private async callInstance(rec: InstanceRecord, request: GuestRequest, ev: RequestEvent): Promise<GuestResponse> {
-    if (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
-    if (rec.handedOver) {
-      ev.release = rec.handedOver;
-      return this.dispatchRelease(rec.app, rec.handedOver, request, ev);
+    const messaging = this.releases.get(rec.release)?.manifest.capabilities.messaging ? { self: rec.key } : undefined;
+    const reply = await this.runOn(rec, (s, restore) => {
+      ev.scheduler = s.index;
+      return callScheduler(s, rec.release, rec.id, request, restore, messaging);
+    });
+    if (reply === null) {
+      ev.release = rec.handedOver!;
+      return this.dispatchRelease(rec.app, rec.handedOver!, request, ev);
     }
+    ev.schedulerUs = reply.busyUs;
+    if (reply.error) throw DispatchError.from(reply.error);
+    if (reply.counters) rec.requests++;
+    return reply.response!;
+  }
+
+  /**
+   * One operation on a keyed instance: held while the instance moves, woken when it hibernates,
+   * counted in flight. Afterwards what it asked of other instances is carried out, and a fatal
+   * error ends it (its links and monitors fire). Null when its key was handed over to another
+   * release meanwhile: the caller goes there instead.
+   */
+  private async runOn(rec: InstanceRecord, op: (s: Scheduler, restore?: InstanceSnapshot) => Promise<Reply>): Promise<Reply | null> {
+    if (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
+    if (rec.handedOver) return null;
     let restore: InstanceSnapshot | undefined;
     if (rec.status === 'hibernated') {
       restore = rec.snapshot!;
@@ -416,27 +451,62 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       this.emit('instance', 'wake', rec);
     }
     rec.inflight++;
-    ev.scheduler = rec.scheduler;
     let reply: Reply;
     try {
-      reply = await callScheduler(this.schedulers[rec.scheduler], rec.release, rec.id, request, restore);
+      reply = await op(this.schedulers[rec.scheduler], restore);
     } finally {
       rec.inflight--;
     }
-    ev.schedulerUs = reply.busyUs;
     rec.lastActive = performance.now();
     if (reply.counters) {
-      rec.requests++;
       rec.cpuUsed = reply.counters.cpuUsed;
       rec.memoryBytes = reply.counters.memoryBytes;
     }
     if (rec.inflight === 0) this.release(rec);
+    if (reply.effects?.length) this.processes.apply(rec.app, rec.key, reply.effects);
     if (reply.error) {
       rec.errors++;
-      if (reply.error.fatal) this.crashed(rec);
-      throw DispatchError.from(reply.error);
+      if (reply.error.fatal) {
+        this.crashed(rec);
+        this.processes.crashed(rec.app, rec.key, { error: reply.error.code });
+      }
     }
-    return reply.response!;
+    return reply;
+  }
+
+  /**
+   * Hands a mailbox entry to the instance that serves `key` now (the route's release), started or
+   * woken as for a request. An entry for an app no longer routed, a per-request app or a replica
+   * the pool does not have is dropped, as a message to a dead process is.
+   */
+  private async deliverTo(app: string, key: string, message: MailboxMessage, hops = 0): Promise<void> {
+    const route = this.active.get(app);
+    const rel = route && this.releases.get(route.release);
+    if (!route || !rel || rel.manifest.instances.mode === 'per-request' || hops > 2) return;
+    if (rel.manifest.instances.mode === 'replicas') {
+      const n = /^#(\d+)$/.exec(key);
+      if (!n || Number(n[1]) >= (this.replicaCounts.get(app) ?? rel.manifest.instances.count)) return;
+    }
+    const rec = this.instanceFor(app, this.pinnedKeys.get(route.release)?.get(key) ?? route.release, key);
+    let reply: Reply | null;
+    try {
+      reply = await this.runOn(rec, (s, restore) => s.deliver(rec.release, rec.id, key, message, restore));
+    } catch {
+      return; // the scheduler was lost with the instance: the entry is lost with it, like the process
+    }
+    if (reply === null) return this.deliverTo(app, key, message, hops + 1);
+    if (reply.error) this.emit('log', { t: 'log', release: rec.release, instance: rec.id, level: 'warn', message: `flick_message failed (${message.kind} from ${message.from ?? 'a request'}): ${reply.error.message}` });
+  }
+
+  /** A link or an exit signal ended the process of (app, key): its live instance goes, as if it had crashed. */
+  private killedBySignal(app: string, key: string, reason: ExitReason): void {
+    const route = this.active.get(app);
+    if (!route) return;
+    const rec = this.table.find(this.pinnedKeys.get(route.release)?.get(key) ?? route.release, key);
+    if (!rec || rec.status !== 'running') return;
+    this.schedulers[rec.scheduler].drop(rec.id);
+    this.crashed(rec);
+    this.emit('log', { t: 'log', release: rec.release, instance: rec.id, level: 'warn', message: `instance ended by an exit signal: ${formatExitReason(reason)} (a linked instance ended, or one called msg_exit)` });
   }
 
   /** A fatal error ended the instance: the next request starts it again, from its last snapshot if it has one (permanent restart). */

@@ -37,6 +37,11 @@ export interface SpawnOptions {
   trapExits?: boolean;
   /** Link to this process as part of the spawn (spawn_link). */
   linkTo?: Pid;
+  /**
+   * A chosen pid instead of a generated one, like a registered name: flick addresses instances by
+   * key, and a key's process keeps its name across restarts. Spawning a live pid is `badarg`.
+   */
+  pid?: Pid;
 }
 
 interface ProcessEntry {
@@ -71,7 +76,8 @@ export class ProcessTable {
 
   spawn(behaviour: ProcessBehaviour, options: SpawnOptions = {}): ProcessHandle {
     if (options.linkTo !== undefined) this.entry(options.linkTo);
-    const pid = `<${this.nextPid++}>`;
+    if (options.pid !== undefined && this.processes.has(options.pid)) throw new ProcessError('badarg', `a process named ${options.pid} is already alive`);
+    const pid = options.pid ?? `<${this.nextPid++}>`;
     this.processes.set(pid, {
       pid,
       behaviour,

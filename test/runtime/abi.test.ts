@@ -59,6 +59,7 @@ class TestInstance {
       wasi: null as unknown as WasiState,
       stdio: { write: () => {} },
       call: null,
+      messaging: null,
       kv: app.kv,
       log: (level, message) => this.logs.push([level, message]),
     };

@@ -182,7 +182,7 @@ describe('WASI state is plain data', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
     const written: string[] = [];
     const ctx: InstanceContext = {
-      memory, wasi: state, call: null, kv: new Map(), log: () => {},
+      memory, wasi: state, call: null, messaging: null, kv: new Map(), log: () => {},
       stdio: { write: (_fd, bytes) => written.push(Buffer.from(bytes).toString()) },
     };
     ref.current = ctx;

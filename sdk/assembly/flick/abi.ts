@@ -78,3 +78,43 @@ export declare function state_read(buf: usize, cap: i32): i32;
 // @ts-ignore: decorator
 @external("flick", "state_version")
 export declare function state_version(buf: usize, cap: i32): i32;
+
+// Messaging (docs/abi.md, "Messaging"): addresses are instance keys of the same app. Sends, links,
+// monitors and exits take effect when the current call returns. -2: not granted by the manifest.
+// @ts-ignore: decorator
+@external("flick", "msg_self")
+export declare function msg_self(buf: usize, cap: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_send")
+export declare function msg_send(toPtr: usize, toLen: i32, dataPtr: usize, dataLen: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_link")
+export declare function msg_link(toPtr: usize, toLen: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_unlink")
+export declare function msg_unlink(toPtr: usize, toLen: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_monitor")
+export declare function msg_monitor(toPtr: usize, toLen: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_demonitor")
+export declare function msg_demonitor(ref: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_trap_exit")
+export declare function msg_trap_exit(on: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_exit")
+export declare function msg_exit(toPtr: usize, toLen: i32, reasonPtr: usize, reasonLen: i32): i32;
+// Inside flick_message only: the entry being handled.
+// @ts-ignore: decorator
+@external("flick", "msg_kind")
+export declare function msg_kind(): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_from")
+export declare function msg_from(buf: usize, cap: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_data")
+export declare function msg_data(buf: usize, cap: i32): i32;
+// @ts-ignore: decorator
+@external("flick", "msg_ref")
+export declare function msg_ref(): i32;

@@ -1,4 +1,4 @@
-// flick SDK for AssemblyScript: `import { request, response, kv, log, state } from "flick"`.
+// flick SDK for AssemblyScript: `import { request, response, kv, log, state, messaging } from "flick"`.
 // An app exports `flick_handle(): void` (called once per request) and optionally `flick_init(): void`
 // (called once after the instance starts). Module-level variables persist between requests.
 import "./runtime";
@@ -7,4 +7,5 @@ export { Response, response } from "./response";
 import * as kv from "./kv";
 import * as log from "./log";
 import * as state from "./state";
-export { kv, log, state };
+import * as messaging from "./messaging";
+export { kv, log, messaging, state };

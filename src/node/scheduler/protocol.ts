@@ -9,6 +9,7 @@ import type { PreparedWasm } from '../../runtime/wasm/prepare.js';
 import type { WasmSnapshot } from '../../runtime/wasm/instance.js';
 import type { JsSnapshot } from '../../runtime/js/instance.js';
 import type { SandboxErrorCode } from '../../runtime/errors.js';
+import type { MailboxMessage, MessagingEffect } from '../../runtime/messaging.js';
 
 /** An instance's state at a quiescent point, as the runtime of its release takes it. */
 export type InstanceSnapshot = WasmSnapshot | JsSnapshot;
@@ -46,6 +47,22 @@ export interface CallInstance {
   release: string;
   instance: string | null;
   request: GuestRequest;
+  restore?: InstanceSnapshot;
+  /** Present when the app is granted messaging: the instance's address (null per request). */
+  messaging?: { self: string | null };
+}
+
+/**
+ * Hand one mailbox entry to an instance's `flick_message` (spawned or restored first, as for a
+ * call). Its reply carries what the handler asked for in `effects`.
+ */
+export interface DeliverMessage {
+  t: 'deliver';
+  id: number;
+  release: string;
+  instance: string;
+  self: string;
+  message: MailboxMessage;
   restore?: InstanceSnapshot;
 }
 
@@ -107,7 +124,7 @@ export interface Shutdown {
   id: number;
 }
 
-export type ToScheduler = LoadApp | UnloadApp | CallInstance | SnapshotInstance | RestoreInstance | SaveState | UpgradeInstance | DropInstance | Ping | Shutdown;
+export type ToScheduler = LoadApp | UnloadApp | CallInstance | DeliverMessage | SnapshotInstance | RestoreInstance | SaveState | UpgradeInstance | DropInstance | Ping | Shutdown;
 
 export interface WireError {
   code: SandboxErrorCode | 'no_such_instance' | 'no_such_release';
@@ -134,6 +151,8 @@ export interface Reply {
   error?: WireError;
   /** The instance's counters after the operation (calls, snapshots). */
   counters?: InstanceCounters;
+  /** What a call or delivery asked of other instances (messaging), in order; also after a fatal error. */
+  effects?: MessagingEffect[];
   /** Scheduler-side time of the operation, microseconds (telemetry). */
   busyUs: number;
 }

@@ -9,7 +9,8 @@
 import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import type { GuestRequest } from '../../runtime/request.js';
-import type { FromScheduler, InstanceSnapshot, LoadApp, LogLine, Reply, ToScheduler } from './protocol.js';
+import type { MailboxMessage } from '../../runtime/messaging.js';
+import type { CallInstance, FromScheduler, InstanceSnapshot, LoadApp, LogLine, Reply, ToScheduler } from './protocol.js';
 
 export interface SchedulerOptions {
   /** Outstanding time after which a call means the thread is stuck. */
@@ -89,8 +90,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.send({ t: 'unload', release });
   }
 
-  call(release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot): Promise<Reply> {
-    return this.request((id) => ({ t: 'call', id, release, instance, request, restore }));
+  call(release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot, messaging?: CallInstance['messaging']): Promise<Reply> {
+    return this.request((id) => ({ t: 'call', id, release, instance, request, restore, messaging }));
+  }
+
+  deliver(release: string, instance: string, self: string, message: MailboxMessage, restore?: InstanceSnapshot): Promise<Reply> {
+    return this.request((id) => ({ t: 'deliver', id, release, instance, self, message, restore }));
   }
 
   snapshot(instance: string, drop: boolean): Promise<Reply> {

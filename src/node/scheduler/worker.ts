@@ -13,7 +13,8 @@ import { memoryFileSource } from '../../runtime/wasm/wasi/files.js';
 import type { KvNamespace } from '../../runtime/request.js';
 import { AppKvStore } from '../app-kv.js';
 import { JsHost, NoJsInstance } from './js-host.js';
-import type { CallInstance, FromScheduler, InstanceCounters, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
+import type { CallMessaging } from '../../runtime/messaging.js';
+import type { CallInstance, DeliverMessage, FromScheduler, InstanceCounters, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
 
 const port = parentPort!;
 const schedulerIndex = (workerData as { index: number }).index;
@@ -25,6 +26,16 @@ let transfer: ArrayBuffer[] = [];
 const kvStores = new Map<string, AppKvStore>();
 const js = new JsHost();
 let flushScheduled = false;
+/**
+ * Monitor refs handed to guests: unique within this thread (the scheduler's number in the top bits,
+ * a counter below), so an instance that moves between schedulers never gets a ref it already holds.
+ */
+let refCounter = 0;
+const refBase = ((schedulerIndex % 127) + 1) << 24;
+
+function callMessaging(self: string | null): CallMessaging {
+  return { self, delivered: null, effects: [], effectBytes: 0, nextRef: () => refBase | (++refCounter & 0xffffff) };
+}
 
 port.on('message', (batch: ToScheduler[]) => {
   for (const m of batch) handle(m);
@@ -76,13 +87,30 @@ function handle(m: ToScheduler): void {
       return;
     case 'call':
       if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => js.call(m.release, m.instance, m.request, m.restore as JsSnapshot | undefined));
-      try {
-        const { response, counters } = call(m);
-        reply({ id: m.id, response, counters });
-      } catch (e) {
-        reply({ id: m.id, error: toWire(e, m.instance) });
+      {
+        const messaging = m.messaging ? callMessaging(m.messaging.self) : null;
+        try {
+          const { response, counters } = call(m, messaging);
+          reply({ id: m.id, response, counters, effects: messaging?.effects });
+        } catch (e) {
+          reply({ id: m.id, error: toWire(e, m.instance), effects: messaging?.effects });
+        }
       }
       return;
+    case 'deliver': {
+      const messaging = callMessaging(m.self);
+      let inst: WasmInstance | undefined;
+      try {
+        inst = held(m, messaging);
+        inst.deliver(m.message, messaging);
+        reply({ id: m.id, counters: inst.stats(), effects: messaging.effects });
+      } catch (e) {
+        reply({ id: m.id, error: toWire(e, m.instance), effects: messaging.effects });
+      } finally {
+        if (inst?.state === 'dead') instances.delete(m.instance);
+      }
+      return;
+    }
     case 'snapshot': {
       if (js.holds(m.instance)) return replyWhenSettled(m.id, t0, () => js.snapshot(m.instance, m.drop));
       const inst = instances.get(m.instance);
@@ -172,26 +200,32 @@ function kvFor(m: LoadApp): Map<string, KvNamespace> {
   return store.namespaces(m.manifest.name, m.manifest.capabilities.kv);
 }
 
-function call(m: CallInstance): { response: Reply['response']; counters: InstanceCounters } {
-  const app = appFor(m.release);
+function call(m: CallInstance, messaging: CallMessaging | null): { response: Reply['response']; counters: InstanceCounters } {
   if (m.instance === null) {
-    const fresh = app.spawn();
-    const response = fresh.call(m.request);
+    const fresh = appFor(m.release).spawn(undefined, messaging);
+    const response = fresh.call(m.request, messaging);
     fresh.dispose();
     return { response, counters: fresh.stats() };
   }
-  let inst = instances.get(m.instance);
-  if (!inst) {
-    const log = logFor(m.release, m.instance);
-    inst = m.restore ? app.restore(m.restore as WasmSnapshot, log) : app.spawn(log);
-    instances.set(m.instance, inst);
-  }
+  const inst = held(m as CallInstance & { instance: string }, messaging);
   try {
-    const response = inst.call(m.request);
+    const response = inst.call(m.request, messaging);
     return { response, counters: inst.stats() };
   } finally {
     if (inst.state === 'dead') instances.delete(m.instance);
   }
+}
+
+/** The instance a call or delivery goes to: held here, else restored from `restore`, else spawned. */
+function held(m: { release: string; instance: string; restore?: CallInstance['restore'] }, messaging: CallMessaging | null): WasmInstance {
+  let inst = instances.get(m.instance);
+  if (!inst) {
+    const app = appFor(m.release);
+    const log = logFor(m.release, m.instance);
+    inst = m.restore ? app.restore(m.restore as WasmSnapshot, log) : app.spawn(log, messaging);
+    instances.set(m.instance, inst);
+  }
+  return inst;
 }
 
 function drop(instance: string): void {

@@ -8,6 +8,7 @@ import type { KvNamespace, LogLevel } from '../request.js';
 import type { SandboxApp } from '../sandbox.js';
 import { SandboxError } from '../errors.js';
 import type { ContextRef } from './host-context.js';
+import type { CallMessaging } from '../messaging.js';
 import type { PreparedWasm } from './prepare.js';
 import { MemoryPool, type MemoryPoolOptions } from './memory-pool.js';
 import { nonZeroRuns } from './memory-image.js';
@@ -61,6 +62,8 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   readonly savesState: boolean;
   /** Exports `flick_upgrade`: it can take over the state of an old release's instances. */
   readonly upgradable: boolean;
+  /** Exports `flick_message`: its instances handle their mailbox (docs/abi.md, "Messaging"). */
+  readonly receivesMessages: boolean;
 
   constructor(manifest: Manifest, prepared: PreparedWasm, opts: WasmAppOptions = {}) {
     this.manifest = manifest;
@@ -78,6 +81,7 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
     this.entry = manifest.abi === 'wagi' ? '_start' : 'flick_handle';
     this.savesState = this.entry === 'flick_handle' && exports.has('flick_state_save');
     this.upgradable = this.entry === 'flick_handle' && exports.has('flick_upgrade');
+    this.receivesMessages = this.entry === 'flick_handle' && exports.has('flick_message');
     if (!exports.has(this.entry)) {
       throw new SandboxError(
         'trap',
@@ -98,8 +102,8 @@ export class WasmApp implements SandboxApp<WasmSnapshot> {
   }
 
   /** A fresh instance; `log` receives its log lines and stdio (default: the app's). */
-  spawn(log?: InstanceLog): WasmInstance {
-    return WasmInstance.spawn(this, log);
+  spawn(log?: InstanceLog, messaging?: CallMessaging | null): WasmInstance {
+    return WasmInstance.spawn(this, log, messaging);
   }
 
   restore(snapshot: WasmSnapshot, log?: InstanceLog): WasmInstance {

@@ -6,6 +6,7 @@
  * function calling into another instance) saves and restores `current`.
  */
 import type { GuestRequest, KvNamespace, LogLevel } from '../request.js';
+import type { CallMessaging } from '../messaging.js';
 import type { WasiState } from './wasi/state.js';
 
 /** Where an instance's stdout and stderr go (log lines, a CGI response buffer, or the terminal). */
@@ -36,6 +37,11 @@ export interface InstanceContext {
   call: CallState | null;
   /** Absent or null outside a state upgrade. */
   transfer?: StateTransfer | null;
+  /**
+   * The messaging side of the current call (sends, links, monitors it asks for, the mailbox entry
+   * it handles); null when the app is not granted `capabilities.messaging` or nothing is calling.
+   */
+  messaging: CallMessaging | null;
   /** KV namespaces the manifest grants, by name; absent names are refused with capability_denied. */
   kv: ReadonlyMap<string, KvNamespace>;
   log(level: LogLevel, message: string): void;
@@ -47,4 +53,13 @@ export interface InstanceContext {
 
 export interface ContextRef {
   current: InstanceContext | null;
+}
+
+/** The instance a host call serves; a missing one is a bug in the sandbox, not the guest. */
+export function currentInstance(ref: ContextRef): InstanceContext {
+  const ctx = ref.current;
+  if (ctx === null) {
+    throw new Error('flick host function called with no current instance: the sandbox must set ContextRef.current before calling into wasm');
+  }
+  return ctx;
 }

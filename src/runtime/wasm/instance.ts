@@ -12,6 +12,7 @@ import { newWasiState, WasiExit, type WasiState } from './wasi/state.js';
 import { cgiArguments, cgiEnvironment, parseCgiResponse } from './wagi.js';
 import { finishResponse } from './abi/flick-imports.js';
 import { hostAccess, type HostAccess } from './instrument/host-access-names.js';
+import type { CallMessaging, MailboxMessage } from '../messaging.js';
 
 export interface WasmSnapshot {
   format: 1;
@@ -49,15 +50,23 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
 
   private constructor(app: WasmApp, memory: WebAssembly.Memory, wasi: WasiState, log: InstanceLog) {
     this.app = app;
-    this.ctx = { memory, wasi, stdio: this, call: null, transfer: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
+    this.ctx = { memory, wasi, stdio: this, call: null, transfer: null, messaging: null, kv: app.kv, log, deadlineAt: Infinity, hostCallsLeft: 0 };
     this.exports = app.instantiate(memory).exports;
     this.host = hostAccess(this.exports);
     this.metered = app.layout.metered;
   }
 
-  static spawn(app: WasmApp, log: InstanceLog = app.log): WasmInstance {
+  /** A fresh instance; start code runs with `messaging` (so `flick_init` may link, monitor or trap exits). */
+  static spawn(app: WasmApp, log: InstanceLog = app.log, messaging: CallMessaging | null = null): WasmInstance {
     const self = new WasmInstance(app, app.pool.takeCold(), app.usesWasi ? newWasiState({ args: [app.manifest.name], env: [], mounts: IMAGE_MOUNTS }) : NO_WASI, log);
-    if (app.entry === 'flick_handle') for (const name of app.startExports) self.invoke(name);
+    if (app.entry === 'flick_handle') {
+      self.ctx.messaging = messaging;
+      try {
+        for (const name of app.startExports) self.invoke(name);
+      } finally {
+        self.ctx.messaging = null;
+      }
+    }
     return self;
   }
 
@@ -115,10 +124,37 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
     return this.call(request);
   }
 
-  /** Serves one request synchronously (the scheduler's hot path). */
-  call(request: GuestRequest): GuestResponse {
+  /**
+   * Serves one request synchronously (the scheduler's hot path). With `messaging`, the call may
+   * message other instances: what it asks for is collected there.
+   */
+  call(request: GuestRequest, messaging: CallMessaging | null = null): GuestResponse {
     if (this._state !== 'ready') throw this.notReady();
-    return this.app.entry === 'flick_handle' ? this.callReactor(request) : this.callWagi(request);
+    if (this.app.entry !== 'flick_handle') return this.callWagi(request);
+    this.ctx.messaging = messaging;
+    try {
+      return this.callReactor(request);
+    } finally {
+      this.ctx.messaging = null;
+    }
+  }
+
+  /**
+   * Hands one mailbox entry to the instance's `flick_message` export, in a call of its own (same
+   * limits as a request). An app without the export ignores its mailbox.
+   */
+  deliver(entry: MailboxMessage, messaging: CallMessaging): void {
+    if (this._state !== 'ready') throw this.notReady();
+    if (!this.app.receivesMessages) return;
+    messaging.delivered = entry;
+    this.ctx.messaging = messaging;
+    try {
+      this.invoke('flick_message');
+      this.calls++;
+    } finally {
+      this.ctx.messaging = null;
+      messaging.delivered = null;
+    }
   }
 
   snapshot(): WasmSnapshot {

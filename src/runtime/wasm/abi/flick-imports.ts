@@ -6,23 +6,15 @@
  */
 import { randomFillSync } from 'node:crypto';
 import type { LogLevel } from '../../request.js';
-import type { CallState, ContextRef, InstanceContext, StateTransfer } from '../host-context.js';
+import { currentInstance as instanceOf, type CallState, type ContextRef, type InstanceContext, type StateTransfer } from '../host-context.js';
 import {
   addHeader, BodyWriter, headerBlock, headerValue, requestPath, requestQuery, setStatus,
 } from './call-state.js';
-import { GuestMemory, guestFault, type ImportName } from './guest-memory.js';
+import { ABI_STATUS, GuestMemory, guestFault, type ImportName } from './guest-memory.js';
+import { messagingImports } from './messaging-imports.js';
 
 export { finishResponse, newCallState } from './call-state.js';
-
-/** Statuses returned to the guest (negative; non-negative results are lengths or counts). */
-export const ABI_STATUS = Object.freeze({
-  /** The header or KV value does not exist. */
-  missing: -1,
-  /** The KV namespace is not granted to the app by its manifest. */
-  denied: -2,
-  /** The store refused the operation (e.g. key too large); the reason is in the app log. */
-  refused: -3,
-});
+export { ABI_STATUS };
 
 /** Most state one instance may hand to its successor: more than this is not a state, it is a database. */
 export const MAX_STATE_BYTES = 16 * 1024 * 1024;
@@ -31,15 +23,6 @@ export const MAX_STATE_BYTES = 16 * 1024 * 1024;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** Longest log line or abort message kept; the rest is cut so a guest cannot flood the logs. */
 const MAX_MESSAGE_BYTES = 4096;
-
-/** Looks up the instance a host call serves; a missing one is a bug in the sandbox, not the guest. */
-function instanceOf(ref: ContextRef): InstanceContext {
-  const ctx = ref.current;
-  if (ctx === null) {
-    throw new Error('flick host function called with no current instance: the sandbox must set ContextRef.current before calling into wasm');
-  }
-  return ctx;
-}
 
 function callOf(fn: ImportName, ctx: InstanceContext): CallState {
   if (ctx.call === null) {
@@ -87,6 +70,7 @@ export function flickImports(ref: ContextRef): Record<string, Function> {
   };
 
   return {
+    ...messagingImports(ref, mem),
     request_method: requestString('flick.request_method', (call) => call.request.method),
     request_url: requestString('flick.request_url', (call) => call.request.url),
     request_path: requestString('flick.request_path', (call) => requestPath(call.request.url)),

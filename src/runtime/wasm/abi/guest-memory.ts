@@ -11,6 +11,16 @@ const decoder = new TextDecoder();
 /** Names the offending import in errors, e.g. `flick.request_body`. */
 export type ImportName = string;
 
+/** Statuses returned to the guest (negative; non-negative results are lengths or counts). */
+export const ABI_STATUS = Object.freeze({
+  /** The header or KV value does not exist. */
+  missing: -1,
+  /** The KV namespace (or messaging) is not granted to the app by its manifest. */
+  denied: -2,
+  /** The store refused the operation (e.g. key too large); the reason is in the app log. */
+  refused: -3,
+});
+
 export function guestFault(fn: ImportName, message: string, hint: string): SandboxError {
   return new SandboxError('trap', `${fn}: ${message}`, hint, 500);
 }

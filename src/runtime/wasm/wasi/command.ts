@@ -80,6 +80,7 @@ export class WasiCommand {
       wasi,
       stdio,
       call: null,
+      messaging: null,
       kv: new Map(),
       log: (level, message) => stdio.write(2, Buffer.from(`${level}: ${message}\n`)),
       // `flick run` is the user's own program in the foreground, like `wasmtime run`: no deadline.
