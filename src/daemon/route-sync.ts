@@ -64,7 +64,7 @@ export class RouteSync {
         const k = parseKey(ev.key);
         if (k?.kind === 'scale') {
           if (ev.type === 'put') this.applyScale(decodeRecord<ScaleRecord>(ev));
-          else this.node.replicaCounts.delete(k.app);
+          else void this.node.resizePool(k.app, null);
         }
         if (k?.kind !== 'route') continue;
         if (ev.type === 'put') await this.apply(decodeRecord<RouteRecord>(ev));
@@ -93,7 +93,7 @@ export class RouteSync {
   }
 
   private applyScale(scale: ScaleRecord): void {
-    this.node.replicaCounts.set(scale.app, scale.replicas);
+    void this.node.resizePool(scale.app, scale.replicas);
     const ready = this.scaleWaiters.filter((w) => w.scale.app === scale.app && w.scale.replicas === scale.replicas);
     this.scaleWaiters = this.scaleWaiters.filter((w) => !ready.includes(w));
     for (const w of ready) w.resolve();

@@ -128,7 +128,7 @@ export class InstanceProcesses {
     }
   }
 
-  /** The instance of (app, key) ended by its own fault (a trap, a limit): links and monitors fire. */
+  /** The instance of (app, key) ended by its own fault (a trap, a limit) or was stopped: links and monitors fire. */
   crashed(app: string, key: string, reason: ExitReason): void {
     const pid = pidOf(app, key);
     this.crashing = pid;
@@ -137,6 +137,11 @@ export class InstanceProcesses {
     } finally {
       this.crashing = null;
     }
+  }
+
+  /** The node stopped the instance of (app, key) (a pool shrank): its process ends with `shutdown`. */
+  stopped(app: string, key: string): void {
+    this.crashed(app, key, 'shutdown');
   }
 
   private receive(app: string, pid: Pid, m: ProcessMessage): void {

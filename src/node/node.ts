@@ -126,7 +126,7 @@ export interface RequestEvent {
 export interface NodeEvents {
   log: [LogLine];
   request: [RequestEvent];
-  instance: [event: 'spawn' | 'hibernate' | 'wake' | 'migrate' | 'crash' | 'lost', rec: InstanceRecord];
+  instance: [event: 'spawn' | 'hibernate' | 'wake' | 'migrate' | 'crash' | 'lost' | 'stop', rec: InstanceRecord];
 }
 
 export class FlickNode extends EventEmitter<NodeEvents> {
@@ -220,6 +220,34 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       rec.status = settled;
       this.release(rec);
     }
+  }
+
+  /**
+   * Sets an app's replica pool size (null: back to the manifest's count). Replicas beyond the new
+   * size get no further requests; each is stopped once its calls in flight are answered, and its
+   * process ends with `shutdown` (links and monitors see it). New replicas start on first use.
+   */
+  async resizePool(app: string, count: number | null): Promise<void> {
+    if (count === null) this.replicaCounts.delete(app);
+    else this.replicaCounts.set(app, count);
+    const route = this.active.get(app);
+    const mode = route && this.releases.get(route.release)?.manifest.instances;
+    if (mode?.mode !== 'replicas') return;
+    const size = count ?? mode.count;
+    const surplus = [...this.table.all()].filter((r) => r.app === app && Number(r.key.slice(1)) >= size);
+    await Promise.all(surplus.map((rec) => this.stopInstance(rec)));
+  }
+
+  /** Stops one keyed instance for good: held requests go on to be served elsewhere by routing. */
+  private async stopInstance(rec: InstanceRecord): Promise<void> {
+    while (rec.status === 'moving') await new Promise((r) => setTimeout(r, 1));
+    await this.quiesce(rec);
+    if (this.table.get(rec.id) !== rec) return;
+    if (rec.status === 'running') this.schedulers[rec.scheduler].drop(rec.id);
+    else this.dropSnapshotFile(rec);
+    this.table.remove(rec.id);
+    this.processes.stopped(rec.app, rec.key);
+    this.emit('instance', 'stop', rec);
   }
 
   deactivate(app: string): void {

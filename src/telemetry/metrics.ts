@@ -48,6 +48,11 @@ export class NodeMetrics {
     mirroredCounter(this.registry, 'flick_wakes_total', 'Hibernated instances restored by a request', () => counters.wakes);
     mirroredCounter(this.registry, 'flick_migrations_total', 'Live instances moved between schedulers', () => counters.migrations);
     mirroredCounter(this.registry, 'flick_restarts_total', 'Instances restarted after a crash or a lost scheduler', () => counters.restarts);
+    const messaging = node.processes.counters;
+    mirroredCounter(this.registry, 'flick_messages_sent_total', 'Messages instances sent to each other', () => messaging.sent);
+    mirroredCounter(this.registry, 'flick_mailbox_deliveries_total', 'Mailbox entries (messages, EXIT, DOWN) handed to flick_message', () => messaging.delivered);
+    mirroredCounter(this.registry, 'flick_messages_dropped_total', 'Messages dropped because the receiver had a full mailbox', () => messaging.dropped);
+    mirroredCounter(this.registry, 'flick_instances_killed_total', 'Instances ended by an exit signal (a link, msg_exit)', () => messaging.killed);
 
     new Gauge({
       name: 'flick_scheduler_outstanding_calls', help: 'Calls sent to each scheduler and not yet answered', labelNames: ['scheduler'], registers,

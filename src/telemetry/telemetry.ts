@@ -7,7 +7,7 @@ import type { DestinationStream } from 'pino';
 import type { Store } from '../control/store/store.js';
 import type { DeploymentRecord } from '../control/registry.js';
 import type { Dispatcher } from '../ingress/server.js';
-import type { FlickNode } from '../node/node.js';
+import type { FlickNode, NodeEvents } from '../node/node.js';
 import type { InstanceRecord } from '../node/instance-table.js';
 import type { LogLine } from '../node/scheduler/protocol.js';
 import { NodeMetrics } from './metrics.js';
@@ -31,7 +31,7 @@ export interface TelemetryOptions {
   traceCapacity?: number;
 }
 
-type InstanceEvent = 'spawn' | 'hibernate' | 'wake' | 'migrate' | 'crash' | 'lost';
+type InstanceEvent = NodeEvents['instance'][0];
 
 export class Telemetry {
   readonly log: NodeLogger;

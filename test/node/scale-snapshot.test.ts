@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { startNode, type TestNode } from '../support/daemon.js';
 import { counterWat, watImage } from '../support/wat-apps.js';
+import { waitFor } from '../support/wait.js';
 
 const nodes: TestNode[] = [];
 async function node(dataDir?: string): Promise<TestNode> {
@@ -31,6 +32,14 @@ test('scale resizes a replicas pool at run time; the count survives a restart an
   for (let i = 0; i < 6; i++) await n.ask('pool');
   assert.equal((await instancesOf(n, 'pool')).length, 3, 'requests now spread over three instances');
   assert.equal((await n.api('GET', '/apps/pool')).json.replicas, 3);
+
+  // Shrinking stops the replicas beyond the new size; the one left keeps serving.
+  assert.equal((await n.api('POST', '/apps/pool/scale', { replicas: 1 })).status, 200);
+  await waitFor(async () => (await instancesOf(n, 'pool')).length === 1);
+  assert.deepEqual((await instancesOf(n, 'pool')).map((i: { key: string }) => i.key), ['#0']);
+  for (let i = 0; i < 3; i++) assert.equal((await n.ask('pool')).status, 200);
+  assert.equal((await instancesOf(n, 'pool')).length, 1);
+  assert.equal((await n.api('POST', '/apps/pool/scale', { replicas: 3 })).status, 200);
 
   await n.stop({ keepData: true });
   const again = await node(n.dataDir);
