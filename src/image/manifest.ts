@@ -28,7 +28,8 @@ export type KeySource =
 
 export type InstanceMode =
   | { mode: 'per-request' }
-  | { mode: 'per-key'; key: KeySource }
+  /** `max`: keys (instances) the app may have on one node; absent means MANIFEST_BOUNDS.perKeyMax.default. */
+  | { mode: 'per-key'; key: KeySource; max?: number }
   | { mode: 'replicas'; count: number };
 
 export interface Capabilities {
@@ -72,6 +73,7 @@ export const MANIFEST_BOUNDS = {
   cpuMsPerCall: { min: 1, max: 600_000, default: 50 },
   deadlineMs: { min: 1, max: 3_600_000, default: 5000 },
   replicas: { min: 1, max: 10_000 },
+  perKeyMax: { min: 1, max: 10_000_000, default: 100_000 },
   pathSegment: { min: 0, max: 31 },
   healthStatus: { min: 100, max: 599, default: 200 },
   healthTimeoutMs: { min: 1, max: 60_000, default: 1000 },
@@ -173,15 +175,17 @@ function readResources(read: FieldReader, raw: unknown): Resources {
 }
 
 function readInstances(read: FieldReader, raw: unknown): InstanceMode {
-  const probe = read.object(raw, 'instances', ['mode', 'key', 'count']);
+  const probe = read.object(raw, 'instances', ['mode', 'key', 'count', 'max']);
   const mode = read.choice(required(read, probe, 'instances', 'mode', '"mode": "per-request"'), 'instances.mode', ['per-request', 'per-key', 'replicas'] as const);
   switch (mode) {
     case 'per-request':
       read.object(raw, 'instances', ['mode']);
       return { mode };
     case 'per-key': {
-      const fields = read.object(raw, 'instances', ['mode', 'key']);
-      return { mode, key: readKeySource(read, required(read, fields, 'instances', 'key', '"key": { "from": "header", "name": "x-tenant" }')) };
+      const fields = read.object(raw, 'instances', ['mode', 'key', 'max']);
+      const key = readKeySource(read, required(read, fields, 'instances', 'key', '"key": { "from": "header", "name": "x-tenant" }'));
+      const { min, max } = MANIFEST_BOUNDS.perKeyMax;
+      return fields.max === undefined ? { mode, key } : { mode, key, max: read.integer(fields.max, 'instances.max', min, max) };
     }
     case 'replicas': {
       const fields = read.object(raw, 'instances', ['mode', 'count']);

@@ -14,10 +14,12 @@
  * trap-exit flag: flick restarts an instance from its last snapshot, and the flag is part of
  * what it had set.
  */
-import { formatExitReason, ProcessTable, type ExitReason, type MonitorRef, type Pid, type ProcessMessage } from '../supervisor/index.js';
+import { formatExitReason, ProcessError, ProcessTable, type ExitReason, type MonitorRef, type Pid, type ProcessMessage } from '../supervisor/index.js';
 import { MESSAGING_LIMITS, type MailboxMessage, type MessagingEffect } from '../runtime/messaging.js';
 
 export interface ProcessHost {
+  /** Whether (app, key) may have a process: the key names an instance the app may have (limits, replica range). */
+  admits(app: string, key: string): boolean;
   /** Hands an entry to the instance of (app, key), starting or waking it as a request would. */
   deliver(app: string, key: string, message: MailboxMessage): Promise<void>;
   /** The process of (app, key) was ended by a signal (a link, an exit): its instance must go. */
@@ -89,23 +91,34 @@ export class InstanceProcesses {
     for (const e of effects) {
       if (e.op !== 'send' && e.op !== 'exit' && (me === null || !this.table.isAlive(me))) continue;
       switch (e.op) {
-        case 'send':
-          this.counters.sent++;
-          this.table.send(me ?? undefined, this.ensure(app, e.to), e.data);
+        case 'send': {
+          const to = this.reachable(app, e.to);
+          if (to === null) this.counters.dropped++;
+          else {
+            this.counters.sent++;
+            this.table.send(me ?? undefined, to, e.data);
+          }
           break;
+        }
         case 'exit': {
           const to = pidOf(app, e.to);
           if (this.table.isAlive(to)) this.table.exit(me ?? `${app}/`, to, exitReason(e.reason));
           break;
         }
         case 'link':
-          this.table.link(me!, this.ensure(app, e.to));
+          try {
+            this.table.link(me!, this.reachable(app, e.to) ?? pidOf(app, e.to));
+          } catch (err) {
+            // erlang:link/1 to a process that cannot exist: the caller ends with noproc.
+            if (!(err instanceof ProcessError)) throw err;
+            this.table.terminate(me!, 'noproc');
+          }
           break;
         case 'unlink':
           this.table.unlink(me!, pidOf(app, e.to));
           break;
         case 'monitor': {
-          const tableRef = this.table.monitor(me!, this.ensure(app, e.to));
+          const tableRef = this.table.monitor(me!, this.reachable(app, e.to) ?? pidOf(app, e.to));
           this.guestRef.set(tableRef, e.ref);
           const mine = this.monitorsOf.get(me!) ?? new Map<number, MonitorRef>();
           mine.set(e.ref, tableRef);
@@ -126,6 +139,11 @@ export class InstanceProcesses {
           break;
       }
     }
+  }
+
+  /** The process of (app, key), started if the app may have it; null when it may not (its DOWN or link says noproc). */
+  private reachable(app: string, key: string): Pid | null {
+    return this.table.isAlive(pidOf(app, key)) || this.host.admits(app, key) ? this.ensure(app, key) : null;
   }
 
   /** The instance of (app, key) ended by its own fault (a trap, a limit) or was stopped: links and monitors fire. */

@@ -54,6 +54,8 @@ export interface InstanceView {
 export class InstanceTable {
   private readonly byId = new Map<string, InstanceRecord>();
   private readonly byKey = new Map<string, string>();
+  /** Instances per app (all releases): what the per-app instance limit is checked against. */
+  private readonly perApp = new Map<string, number>();
   private seq = 0;
 
   private static keyOf(release: string, key: string): string {
@@ -76,8 +78,7 @@ export class InstanceTable {
       status: 'running', requests: 0, errors: 0, restarts: 0, cpuUsed: 0, memoryBytes: 0,
       startedAt: now, lastActive: now, inflight: 0, snapshot: null, held: [], handedOver: null,
     };
-    this.byId.set(rec.id, rec);
-    this.byKey.set(InstanceTable.keyOf(release, key), rec.id);
+    this.add(rec);
     return rec;
   }
 
@@ -85,8 +86,7 @@ export class InstanceTable {
   adopt(rec: InstanceRecord): void {
     const n = Number.parseInt(rec.id.slice(rec.id.lastIndexOf('-') + 1), 36);
     if (Number.isFinite(n) && n > this.seq) this.seq = n;
-    this.byId.set(rec.id, rec);
-    this.byKey.set(InstanceTable.keyOf(rec.release, rec.key), rec.id);
+    this.add(rec);
   }
 
   remove(id: string): void {
@@ -94,6 +94,19 @@ export class InstanceTable {
     if (!rec) return;
     this.byId.delete(id);
     this.byKey.delete(InstanceTable.keyOf(rec.release, rec.key));
+    const left = (this.perApp.get(rec.app) ?? 1) - 1;
+    if (left > 0) this.perApp.set(rec.app, left);
+    else this.perApp.delete(rec.app);
+  }
+
+  countOf(app: string): number {
+    return this.perApp.get(app) ?? 0;
+  }
+
+  private add(rec: InstanceRecord): void {
+    this.byId.set(rec.id, rec);
+    this.byKey.set(InstanceTable.keyOf(rec.release, rec.key), rec.id);
+    this.perApp.set(rec.app, (this.perApp.get(rec.app) ?? 0) + 1);
   }
 
   all(): IterableIterator<InstanceRecord> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { serialize, deserialize } from 'node:v8';
 import { EventEmitter } from 'node:events';
 import type { Image } from '../image/format.js';
-import type { Manifest } from '../image/manifest.js';
+import { MANIFEST_BOUNDS, type Manifest } from '../image/manifest.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { prepareWasm } from '../runtime/wasm/prepare.js';
 import { JsApp } from '../runtime/js/app.js';
@@ -154,6 +154,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   readonly counters = { spawns: 0, hibernations: 0, wakes: 0, migrations: 0, restarts: 0 };
   /** Instances of apps granted messaging, as processes: links, monitors, exit signals (instance-processes.ts). */
   readonly processes = new InstanceProcesses({
+    admits: (app, key) => this.admitsKey(app, key),
     deliver: (app, key, message) => this.deliverTo(app, key, message),
     killed: (app, key, reason) => this.killedBySignal(app, key, reason),
   });
@@ -313,6 +314,10 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   private instanceFor(app: string, release: string, key: string): InstanceRecord {
     let rec = this.table.find(release, key);
     if (!rec) {
+      const max = this.keyLimit(release);
+      if (this.table.countOf(app) >= max) {
+        throw new DispatchError('instance_limit', `app '${app}' already has ${this.table.countOf(app)} instances on this node, its limit`, `raise instances.max in flick.json (now ${max}), or let idle keys go`, 503, 1);
+      }
       rec = this.table.create(app, release, key, this.leastLoaded().index, performance.now());
       this.counters.spawns++;
       this.emit('instance', 'spawn', rec);
@@ -502,20 +507,45 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     return reply;
   }
 
+  /** How many instances an app's release may have on this node (per-key `instances.max`). */
+  private keyLimit(release: string): number {
+    const mode = this.releases.get(release)?.manifest.instances;
+    return mode?.mode === 'per-key' ? (mode.max ?? MANIFEST_BOUNDS.perKeyMax.default) : Infinity;
+  }
+
+  /** The release that serves `key` of a routed app now (a key pinned by a refused upgrade stays where it was). */
+  private homeOf(app: string, key: string): Release | undefined {
+    const route = this.active.get(app);
+    if (!route) return undefined;
+    return this.releases.get(this.pinnedKeys.get(route.release)?.get(key) ?? route.release);
+  }
+
+  /** Whether `key` names an instance the app may have: a routed keyed app, a replica in range, room under its limit. */
+  private admitsKey(app: string, key: string): boolean {
+    const rel = this.homeOf(app, key);
+    const mode = rel?.manifest.instances;
+    if (!rel || !mode || mode.mode === 'per-request') return false;
+    if (mode.mode === 'replicas') {
+      const n = /^#(\d+)$/.exec(key);
+      return n !== null && Number(n[1]) < (this.replicaCounts.get(app) ?? mode.count);
+    }
+    return this.table.find(rel.id, key) !== undefined || this.table.countOf(app) < this.keyLimit(rel.id);
+  }
+
   /**
    * Hands a mailbox entry to the instance that serves `key` now (the route's release), started or
    * woken as for a request. An entry for an app no longer routed, a per-request app or a replica
    * the pool does not have is dropped, as a message to a dead process is.
    */
   private async deliverTo(app: string, key: string, message: MailboxMessage, hops = 0): Promise<void> {
-    const route = this.active.get(app);
-    const rel = route && this.releases.get(route.release);
-    if (!route || !rel || rel.manifest.instances.mode === 'per-request' || hops > 2) return;
-    if (rel.manifest.instances.mode === 'replicas') {
-      const n = /^#(\d+)$/.exec(key);
-      if (!n || Number(n[1]) >= (this.replicaCounts.get(app) ?? rel.manifest.instances.count)) return;
+    const home = this.homeOf(app, key);
+    if (!home || hops > 2) return;
+    if (!this.admitsKey(app, key)) {
+      this.processes.counters.dropped++;
+      this.emit('log', { t: 'log', release: home.id, instance: null, level: 'warn', message: `a ${message.kind} for key ${JSON.stringify(key)} was dropped: the app may not have that instance (its mode, pool size or instances.max)` });
+      return;
     }
-    const rec = this.instanceFor(app, this.pinnedKeys.get(route.release)?.get(key) ?? route.release, key);
+    const rec = this.instanceFor(app, home.id, key);
     let reply: Reply | null;
     try {
       reply = await this.runOn(rec, (s, restore) => s.deliver(rec.release, rec.id, key, message, restore));
@@ -528,9 +558,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
 
   /** A link or an exit signal ended the process of (app, key): its live instance goes, as if it had crashed. */
   private killedBySignal(app: string, key: string, reason: ExitReason): void {
-    const route = this.active.get(app);
-    if (!route) return;
-    const rec = this.table.find(this.pinnedKeys.get(route.release)?.get(key) ?? route.release, key);
+    const home = this.homeOf(app, key);
+    const rec = home && this.table.find(home.id, key);
     if (!rec || rec.status !== 'running') return;
     this.schedulers[rec.scheduler].drop(rec.id);
     this.crashed(rec);

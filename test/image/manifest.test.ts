@@ -46,7 +46,7 @@ describe('validateManifest', () => {
   it('keeps what is declared', () => {
     const manifest = validateManifest({
       ...base,
-      abi: 'wagi',
+      abi: 'flick',
       resources: { memoryMiB: 64, cpuMsPerCall: 100, deadlineMs: 100 },
       instances: { mode: 'replicas', count: 3 },
       routes: ['/api/*', 'shop.example.com/*', 'shop.example.com:8080/v1/items'],
@@ -54,7 +54,8 @@ describe('validateManifest', () => {
       health: { path: '/healthz' },
       hibernate: { idleMs: 5000 },
     }, 'build');
-    assert.equal(manifest.abi, 'wagi');
+    assert.equal(manifest.abi, 'flick');
+    assert.equal(manifest.capabilities.messaging, true);
     assert.deepEqual(manifest.health, { path: '/healthz', expectStatus: 200, timeoutMs: 1000 });
     assert.deepEqual(manifest.instances, { mode: 'replicas', count: 3 });
     assert.equal(manifest.routes.length, 3);
@@ -90,6 +91,8 @@ describe('validateManifest', () => {
     ['a CPU budget beyond the deadline', { ...base, resources: { cpuMsPerCall: 200, deadlineMs: 100 } }, 'resources.cpuMsPerCall'],
     ['an unknown instance mode', { ...base, instances: { mode: 'per-kye' } }, 'instances.mode'],
     ['per-key without a key', { ...base, instances: { mode: 'per-key' } }, 'instances.key'],
+    ['a per-key max of 0', { ...base, instances: { mode: 'per-key', key: { from: 'header', name: 'k' }, max: 0 } }, 'instances.max'],
+    ['a max on a replicas app', { ...base, instances: { mode: 'replicas', count: 2, max: 3 } }, 'instances.max'],
     ['a key from the query', { ...base, instances: { mode: 'per-key', key: { from: 'query', name: 'k' } } }, 'instances.key.from'],
     ['a path key with a name', { ...base, instances: { mode: 'per-key', key: { from: 'path', name: 'k' } } }, 'instances.key.name'],
     ['a header key with spaces', { ...base, instances: { mode: 'per-key', key: { from: 'header', name: 'x tenant' } } }, 'instances.key.name'],

@@ -157,6 +157,23 @@ test('a flood of sends in one call is stopped with a clear error; the node and o
   assert.equal((await op('f3')).count, 1);
 });
 
+test('a fork bomb through messaging stops at instances.max; requests for more keys get 503 instance_limit', async () => {
+  const bomb = validateManifest({ ...manifest, name: 'bomb', instances: { ...manifest.instances, max: 5 } }, 'image');
+  await n.deploy(encodeImage({ manifest: bomb, code: wasm }));
+  const dropped = n.daemon.node.processes.counters.dropped;
+  assert.equal((await op('root', 'spread', 'child', '50', 'bomb')).count, 0);
+  await waitFor(() => n.daemon.node.table.countOf('bomb') === 5);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(n.daemon.node.table.countOf('bomb'), 5, 'never more than instances.max');
+  assert.ok(n.daemon.node.processes.counters.dropped - dropped >= 45, 'the sends beyond the limit were dropped and counted');
+  const res = await n.ask('bomb', '/', { headers: { 'flick-key': 'one-more' } });
+  assert.equal(res.status, 503, res.text);
+  assert.match(res.text, /instance_limit|instances on this node/);
+  assert.match(res.text, /instances\.max/);
+  assert.equal(res.headers['retry-after'], '1');
+  assert.equal((await op('root', 'count', '', '', 'bomb')).count, 1, 'existing keys still serve');
+});
+
 test('an app not granted messaging is refused with the fix, and nothing is sent', async () => {
   const { capabilities, ...rest } = manifest;
   const denied = validateManifest({ ...rest, name: 'deaf', capabilities: { ...capabilities, messaging: false } }, 'image');
