@@ -28,8 +28,8 @@ export type KeySource =
 
 export type InstanceMode =
   | { mode: 'per-request' }
-  /** `max`: keys (instances) the app may have on one node; absent means MANIFEST_BOUNDS.perKeyMax.default. */
-  | { mode: 'per-key'; key: KeySource; max?: number }
+  /** `max`: keys (instances) the app may have on one node. */
+  | { mode: 'per-key'; key: KeySource; max: number }
   | { mode: 'replicas'; count: number };
 
 export interface Capabilities {
@@ -184,8 +184,8 @@ function readInstances(read: FieldReader, raw: unknown): InstanceMode {
     case 'per-key': {
       const fields = read.object(raw, 'instances', ['mode', 'key', 'max']);
       const key = readKeySource(read, required(read, fields, 'instances', 'key', '"key": { "from": "header", "name": "x-tenant" }'));
-      const { min, max } = MANIFEST_BOUNDS.perKeyMax;
-      return fields.max === undefined ? { mode, key } : { mode, key, max: read.integer(fields.max, 'instances.max', min, max) };
+      const { min, max, default: byDefault } = MANIFEST_BOUNDS.perKeyMax;
+      return { mode, key, max: read.integer(orDefault(fields.max, byDefault), 'instances.max', min, max) };
     }
     case 'replicas': {
       const fields = read.object(raw, 'instances', ['mode', 'count']);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { serialize, deserialize } from 'node:v8';
 import { EventEmitter } from 'node:events';
 import type { Image } from '../image/format.js';
-import { MANIFEST_BOUNDS, type Manifest } from '../image/manifest.js';
+import type { Manifest } from '../image/manifest.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { prepareWasm } from '../runtime/wasm/prepare.js';
 import { JsApp } from '../runtime/js/app.js';
@@ -510,7 +510,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   /** How many instances an app's release may have on this node (per-key `instances.max`). */
   private keyLimit(release: string): number {
     const mode = this.releases.get(release)?.manifest.instances;
-    return mode?.mode === 'per-key' ? (mode.max ?? MANIFEST_BOUNDS.perKeyMax.default) : Infinity;
+    return mode?.mode === 'per-key' ? mode.max : Infinity;
   }
 
   /** The release that serves `key` of a routed app now (a key pinned by a refused upgrade stays where it was). */

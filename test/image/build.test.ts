@@ -52,7 +52,7 @@ describe('buildImage', () => {
   it('builds a self-contained AssemblyScript app with its static files and chosen runtime', async () => {
     const built = await buildImage(await copyApp('as-app'));
     const image = decodeImage(built.bytes);
-    assert.deepEqual(image.manifest.instances, { mode: 'per-key', key: { from: 'header', name: 'x-tenant' } });
+    assert.deepEqual(image.manifest.instances, { mode: 'per-key', key: { from: 'header', name: 'x-tenant' }, max: 100_000 });
     assert.deepEqual([...image.files.keys()], ['css/site.css', 'index.html']);
     assert.equal(new TextDecoder().decode(image.files.get('css/site.css')), 'body { margin: 0 }\n');
     const exports = moduleExports(image.code);
