@@ -3,12 +3,17 @@
  * node serves examples/hello alone, then beside three hostile apps under load at the same time —
  * one loops forever, one bombs memory, one floods host calls (bench/fixtures/*.wat). Reported:
  * hello's latency alone and with neighbours, what the hostile apps were answered, and whether the
- * node stayed up.
+ * node stayed up. The hostile clients run in a process of their own (_hostile-load.ts).
  */
+import { fileURLToPath } from 'node:url';
 import { percentile, progress, sortedCopy } from './_harness.js';
 import { withNode, type NodeProcess } from './_node-process.js';
 import { AppClient, SteadyLoad, failures, sleep, type Sample } from './_http.js';
 import { watImage, type FixtureManifest } from './_fixtures.js';
+import { ask, spawnRaised, stop } from './_child.js';
+import type { HostileAnswers, HostileStarted, HostileStopped, StartHostile } from './_hostile-load.js';
+
+export type { HostileAnswers };
 
 export interface NeighboursOptions {
   /** How long hello is measured, alone and then with neighbours. */
@@ -19,14 +24,6 @@ export interface NeighboursOptions {
   hostileLoops: number;
   /** Which hostile apps run (default: all of them). */
   hostile?: HostileApp[];
-}
-
-/** What one hostile app was answered: counts by status and by `x-flick-error` code, and one body. */
-export interface HostileAnswers {
-  requests: number;
-  statuses: Record<string, number>;
-  codes: Record<string, number>;
-  example: string;
 }
 
 export interface NeighboursResult {
@@ -61,17 +58,6 @@ function latency(samples: Sample[]): LatencyFigures {
   return { p50_ms: percentile(ms, 50), p99_ms: percentile(ms, 99), requests: samples.length, errors: failures(samples).length };
 }
 
-function tally(samples: Sample[]): HostileAnswers {
-  const statuses: Record<string, number> = {};
-  const codes: Record<string, number> = {};
-  for (const s of samples) {
-    statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-    const code = s.error ?? 'none';
-    codes[code] = (codes[code] ?? 0) + 1;
-  }
-  return { requests: samples.length, statuses, codes, example: samples[0]?.body.toString().slice(0, 300) ?? '' };
-}
-
 async function nodeStatus(node: NodeProcess): Promise<{ up: boolean; replacements: number }> {
   try {
     const status = await node.api.json<{ schedulers: Array<{ replacements: number }> }>('GET', '/status');
@@ -88,27 +74,28 @@ export async function runNeighbours(opts: NeighboursOptions): Promise<Neighbours
       const d = await node.deploy(watImage(app, HOSTILE[app]));
       if (d.status !== 'succeeded') throw new Error(`deploy of ${app} failed: ${d.reason}`);
     }
-    const clients = new Map(['hello', ...apps].map((app) => [app, new AppClient(node.url, app, Math.max(opts.helloLoops, opts.hostileLoops))]));
+    const hello = new AppClient(node.url, 'hello', opts.helloLoops);
+    const attackers = spawnRaised(fileURLToPath(new URL(`./_hostile-load${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)), []);
     const request = () => ({ path: '/' });
     try {
       progress(`node at ${node.url}; hello alone for ${opts.seconds} s`);
-      await new SteadyLoad(clients.get('hello')!, request, opts.helloLoops).start().stop(); // warm-up: one request per loop opens the connections
-      const soloLoad = new SteadyLoad(clients.get('hello')!, request, opts.helloLoops).start();
+      await new SteadyLoad(hello, request, opts.helloLoops).start().stop(); // warm-up: one request per loop opens the connections
+      const soloLoad = new SteadyLoad(hello, request, opts.helloLoops).start();
       await sleep(opts.seconds * 1000);
       const solo = latency(await soloLoad.stop());
 
       progress(`hello beside ${apps.join(', ')} for ${opts.seconds} s`);
-      const hostileLoads = apps.map((app) => [app, new SteadyLoad(clients.get(app)!, request, opts.hostileLoops).start()] as const);
+      await ask<HostileStarted, StartHostile>(attackers, { t: 'start', url: node.url, apps, loops: opts.hostileLoops }, 'started');
       await sleep(200); // the neighbours are at full tilt before hello is measured
-      const helloLoad = new SteadyLoad(clients.get('hello')!, request, opts.helloLoops).start();
+      const helloLoad = new SteadyLoad(hello, request, opts.helloLoops).start();
       await sleep(opts.seconds * 1000);
       const withNeighbours = latency(await helloLoad.stop());
-      const hostile: Record<string, HostileAnswers> = {};
-      for (const [app, load] of hostileLoads) hostile[app] = tally(await load.stop());
+      const { answers: hostile } = await ask<HostileStopped>(attackers, { t: 'stop' }, 'stopped');
       const status = await nodeStatus(node);
       return { solo, withNeighbours, hostile, nodeUp: status.up, schedulerReplacements: status.replacements };
     } finally {
-      await Promise.all([...clients.values()].map((c) => c.close()));
+      await hello.close();
+      await stop(attackers);
     }
   });
 }

@@ -11,6 +11,7 @@ import type { FlickNode, NodeEvents } from '../node/node.js';
 import type { InstanceRecord } from '../node/instance-table.js';
 import type { LogLine } from '../node/scheduler/protocol.js';
 import { NodeMetrics } from './metrics.js';
+import { LogThrottle } from './log-throttle.js';
 import { LiveStats } from './live-stats.js';
 import { LogBuffer, DEFAULT_LOG_LIMITS, type LogLimits } from './log-buffer.js';
 import { createNodeLogger, levelFromEnv, LOG_LEVELS, type NodeLogger, type NodeLogLevel } from './node-logger.js';
@@ -95,6 +96,9 @@ export class Telemetry {
     this.log.flush();
   }
 
+  /** One line per second per (app, error) at most: see log-throttle.ts. */
+  private readonly failureLogs = new LogThrottle();
+
   private traceFinished(t: RequestTrace): void {
     this.traces.add(t);
     this.otlp?.add(t);
@@ -105,8 +109,10 @@ export class Telemetry {
       reqId: t.spanId, traceId: t.traceId, app: t.app, release: ev?.release, instance: ev?.instance ?? undefined,
       method: t.method, url: t.url, status: t.status, error: ev?.error ?? undefined, ms: Math.round((t.end - t.start) * 1000) / 1000,
     };
-    if (failed) this.log.warn(fields, `${t.method} ${t.url} failed with ${t.status}`);
-    else this.log.debug(fields, `${t.method} ${t.url} ${t.status}`);
+    if (!failed) return this.log.debug(fields, `${t.method} ${t.url} ${t.status}`);
+    const leftOut = this.failureLogs.admit(`${t.app}\0${fields.error ?? t.status}`);
+    if (leftOut < 0) return;
+    this.log.warn(leftOut > 0 ? { ...fields, leftOut } : fields, `${t.method} ${t.url} failed with ${t.status}${leftOut > 0 ? ` (and ${leftOut} more like it since the last line)` : ''}`);
   }
 
   private instanceLog(line: LogLine): void {
