@@ -30,7 +30,15 @@ export type InstanceMode =
   | { mode: 'per-request' }
   /** `max`: keys (instances) the app may have on one node. */
   | { mode: 'per-key'; key: KeySource; max: number }
-  | { mode: 'replicas'; count: number };
+  | { mode: 'replicas'; count: number; supervision: PoolSupervision };
+
+/** How a replicas pool is supervised (OTP supervisor flags; docs/supervision.md). */
+export interface PoolSupervision {
+  strategy: 'one_for_one' | 'one_for_all' | 'rest_for_one';
+  /** Restarts allowed within `periodS` before the supervisor gives up and the pool fails. */
+  intensity: number;
+  periodS: number;
+}
 
 export interface Capabilities {
   /** KV namespaces the app may open. */
@@ -74,6 +82,8 @@ export const MANIFEST_BOUNDS = {
   deadlineMs: { min: 1, max: 3_600_000, default: 5000 },
   replicas: { min: 1, max: 10_000 },
   perKeyMax: { min: 1, max: 10_000_000, default: 100_000 },
+  intensity: { min: 0, max: 1_000_000, default: 5 },
+  periodS: { min: 1, max: 86_400, default: 10 },
   pathSegment: { min: 0, max: 31 },
   healthStatus: { min: 100, max: 599, default: 200 },
   healthTimeoutMs: { min: 1, max: 60_000, default: 1000 },
@@ -91,6 +101,13 @@ const NAME = {
   maxLength: 63,
   hint: 'use lower-case letters, digits and hyphens, starting with a letter (it becomes NAME.localhost)',
 };
+
+/** App names given outside a manifest (`flick deploy --app`, API paths) follow the manifest's rule. */
+export function isAppName(name: string): boolean {
+  return name.length <= NAME.maxLength && NAME.pattern.test(name);
+}
+export const APP_NAME_HINT = NAME.hint;
+
 const VERSION = {
   pattern: /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/,
   maxLength: 64,
@@ -175,7 +192,7 @@ function readResources(read: FieldReader, raw: unknown): Resources {
 }
 
 function readInstances(read: FieldReader, raw: unknown): InstanceMode {
-  const probe = read.object(raw, 'instances', ['mode', 'key', 'count', 'max']);
+  const probe = read.object(raw, 'instances', ['mode', 'key', 'count', 'max', 'supervision']);
   const mode = read.choice(required(read, probe, 'instances', 'mode', '"mode": "per-request"'), 'instances.mode', ['per-request', 'per-key', 'replicas'] as const);
   switch (mode) {
     case 'per-request':
@@ -188,11 +205,23 @@ function readInstances(read: FieldReader, raw: unknown): InstanceMode {
       return { mode, key, max: read.integer(orDefault(fields.max, byDefault), 'instances.max', min, max) };
     }
     case 'replicas': {
-      const fields = read.object(raw, 'instances', ['mode', 'count']);
+      const fields = read.object(raw, 'instances', ['mode', 'count', 'supervision']);
       const { min, max } = MANIFEST_BOUNDS.replicas;
-      return { mode, count: read.integer(required(read, fields, 'instances', 'count', '"count": 2'), 'instances.count', min, max) };
+      const count = read.integer(required(read, fields, 'instances', 'count', '"count": 2'), 'instances.count', min, max);
+      return { mode, count, supervision: readSupervision(read, orDefault(fields.supervision, {})) };
     }
   }
+}
+
+function readSupervision(read: FieldReader, raw: unknown): PoolSupervision {
+  const path = 'instances.supervision';
+  const fields = read.object(raw, path, ['strategy', 'intensity', 'periodS']);
+  const { intensity, periodS } = MANIFEST_BOUNDS;
+  return {
+    strategy: read.choice(orDefault(fields.strategy, 'one_for_one'), `${path}.strategy`, ['one_for_one', 'one_for_all', 'rest_for_one'] as const),
+    intensity: read.integer(orDefault(fields.intensity, intensity.default), `${path}.intensity`, intensity.min, intensity.max),
+    periodS: read.integer(orDefault(fields.periodS, periodS.default), `${path}.periodS`, periodS.min, periodS.max),
+  };
 }
 
 function readKeySource(read: FieldReader, raw: unknown): KeySource {

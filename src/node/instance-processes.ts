@@ -1,6 +1,7 @@
 /**
- * Instances as Erlang processes: the node's side of messaging (docs/abi.md, "Messaging"). Each
- * per-key or replica instance of an app granted `capabilities.messaging` is a process of the
+ * Instances as Erlang processes: the node's side of messaging (docs/abi.md, "Messaging") and of
+ * supervised replica pools (replica-pools.ts). Each per-key or replica instance of an app granted
+ * `capabilities.messaging`, and each replica of any replicas app, is a process of the
  * supervisor library's ProcessTable, named `APP/KEY`, so links, monitors, exit trapping and
  * exit signals follow OTP's rules exactly (the table is tested case by case). The node feeds it
  * what calls asked for (effects) and how instances ended; the table decides who else ends and who
@@ -14,7 +15,7 @@
  * trap-exit flag: flick restarts an instance from its last snapshot, and the flag is part of
  * what it had set.
  */
-import { formatExitReason, ProcessError, ProcessTable, type ExitReason, type MonitorRef, type Pid, type ProcessMessage } from '../supervisor/index.js';
+import { formatExitReason, ProcessError, ProcessHandle, ProcessTable, type ExitReason, type MonitorRef, type Pid, type ProcessMessage } from '../supervisor/index.js';
 import { MESSAGING_LIMITS, type MailboxMessage, type MessagingEffect } from '../runtime/messaging.js';
 
 export interface ProcessHost {
@@ -75,6 +76,11 @@ export class InstanceProcesses {
       { pid, trapExits: this.trapping.has(pid) },
     );
     return pid;
+  }
+
+  /** The process of (app, key) as a supervisor's child handle (started if it has none). */
+  handle(app: string, key: string): ProcessHandle {
+    return new ProcessHandle(this.table, this.ensure(app, key));
   }
 
   isAlive(app: string, key: string): boolean {
@@ -146,7 +152,7 @@ export class InstanceProcesses {
     return this.table.isAlive(pidOf(app, key)) || this.host.admits(app, key) ? this.ensure(app, key) : null;
   }
 
-  /** The instance of (app, key) ended by its own fault (a trap, a limit) or was stopped: links and monitors fire. */
+  /** The instance of (app, key) ended by its own fault (a trap, a limit): links and monitors fire. */
   crashed(app: string, key: string, reason: ExitReason): void {
     const pid = pidOf(app, key);
     this.crashing = pid;
@@ -155,11 +161,6 @@ export class InstanceProcesses {
     } finally {
       this.crashing = null;
     }
-  }
-
-  /** The node stopped the instance of (app, key) (a pool shrank): its process ends with `shutdown`. */
-  stopped(app: string, key: string): void {
-    this.crashed(app, key, 'shutdown');
   }
 
   private receive(app: string, pid: Pid, m: ProcessMessage): void {

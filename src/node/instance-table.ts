@@ -34,6 +34,10 @@ export interface InstanceRecord {
    * over: requests that were held here go there instead (the old copy must not diverge).
    */
   handedOver: string | null;
+  /** Set when a cluster key move took the instance to another node: requests held here go there. */
+  movedTo?: string;
+  /** Being stopped for good: no longer found by its key, and requests on it are routed again. */
+  retired?: boolean;
 }
 
 export interface InstanceView {
@@ -93,10 +97,17 @@ export class InstanceTable {
     const rec = this.byId.get(id);
     if (!rec) return;
     this.byId.delete(id);
-    this.byKey.delete(InstanceTable.keyOf(rec.release, rec.key));
+    this.retire(id, rec);
     const left = (this.perApp.get(rec.app) ?? 1) - 1;
     if (left > 0) this.perApp.set(rec.app, left);
     else this.perApp.delete(rec.app);
+  }
+
+  /** Stops finding `id` by its key (a new instance may take the key); it stays listed until removed. */
+  retire(id: string, rec = this.byId.get(id)): void {
+    if (!rec) return;
+    const k = InstanceTable.keyOf(rec.release, rec.key);
+    if (this.byKey.get(k) === id) this.byKey.delete(k);
   }
 
   countOf(app: string): number {

@@ -20,8 +20,9 @@ import { InstanceTable, type InstanceRecord } from './instance-table.js';
 import { instanceKey } from './instance-key.js';
 import { DEFAULT_BREAKER, LimitBreaker, LIMIT_CODES, type BreakerPolicy } from './limit-breaker.js';
 import { InstanceProcesses } from './instance-processes.js';
+import { ReplicaPools } from './replica-pools.js';
 import type { MailboxMessage } from '../runtime/messaging.js';
-import { formatExitReason, type ExitReason } from '../supervisor/index.js';
+import { formatExitReason, isCleanExit, type ChildHandle, type ExitReason } from '../supervisor/index.js';
 
 export interface NodeOptions {
   /** Scheduler threads; defaults to one per core. */
@@ -34,6 +35,8 @@ export interface NodeOptions {
   hibernateSweepMs?: number;
   /** When an app that keeps hitting its limits is refused for a while. */
   breaker?: BreakerPolicy;
+  /** In a cluster: KV writes go to the replicated store before a request is answered (src/node/kv-journal.ts). */
+  replicatedKv?: boolean;
 }
 
 export interface Release {
@@ -59,6 +62,17 @@ export class DispatchError extends Error {
   }
   static from(w: WireError): DispatchError {
     return new DispatchError(w.code, w.message, w.hint, w.httpStatus);
+  }
+}
+
+/** The key's instance moved to another node while this request waited for it; the cluster's key router sends it there. */
+export class KeyMovedAway extends DispatchError {
+  constructor(
+    readonly app: string,
+    readonly key: string,
+    readonly node: string,
+  ) {
+    super('key_moved', `the instance of key '${key}' of app '${app}' moved to node ${node}`, 'retry: any node forwards the request to the key\'s new node', 503, 1);
   }
 }
 
@@ -136,6 +150,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   /** What serves each app: a release, and optionally a canary share to another. */
   readonly active = new Map<string, ActiveRoute>();
   private readonly dataDir: string;
+  private readonly replicatedKv: boolean;
   private readonly snapshotDir: string;
   private readonly sweep: NodeJS.Timeout;
   /** Refuses apps that keep hitting their limits (limit-breaker.ts). */
@@ -150,6 +165,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   private readonly pinnedKeys = new Map<string, Map<string, string>>();
   /** Pool sizes set at run time (`flick scale`, synced from the store), by app; they override `instances.count`. */
   readonly replicaCounts = new Map<string, number>();
+  /** In a cluster, the replicas of each app this node hosts (the placer's assignment); an app absent here hosts its whole pool, as on a single node. */
+  readonly hostedReplicas = new Map<string, readonly number[]>();
   private canaryTurn = 0;
   readonly counters = { spawns: 0, hibernations: 0, wakes: 0, migrations: 0, restarts: 0 };
   /** Instances of apps granted messaging, as processes: links, monitors, exit signals (instance-processes.ts). */
@@ -158,10 +175,23 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     deliver: (app, key, message) => this.deliverTo(app, key, message),
     killed: (app, key, reason) => this.killedBySignal(app, key, reason),
   });
+  /** Each replicas app's pool under an OTP supervisor (replica-pools.ts). */
+  readonly pools = new ReplicaPools({
+    startReplica: (app, key) => this.startReplica(app, key),
+    report: (app, r) => {
+      if (r.kind !== 'child_terminated' && r.kind !== 'start_error' && r.kind !== 'reached_max_restart_intensity') return;
+      const what =
+        r.kind === 'child_terminated' ? `replica ${r.childId} ended (${formatExitReason(r.reason)})`
+        : r.kind === 'start_error' ? `replica ${r.childId} failed to start: ${(r.error as Error)?.message ?? String(r.error)}`
+        : `replica ${r.childId} ended too often: the pool's supervisor gives up`;
+      this.emit('log', { t: 'log', release: this.active.get(app)?.release ?? `${app}@?`, instance: null, level: r.kind === 'child_terminated' ? 'warn' : 'error', message: what });
+    },
+  });
 
   constructor(opts: NodeOptions) {
     super();
     this.dataDir = opts.dataDir;
+    this.replicatedKv = opts.replicatedKv ?? false;
     this.breaker = new LimitBreaker(opts.breaker ?? DEFAULT_BREAKER);
     this.snapshotDir = join(opts.dataDir, 'snapshots');
     mkdirSync(this.snapshotDir, { recursive: true });
@@ -191,7 +221,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     this.releases.set(releaseId, rel);
     const files = [...image.files.entries()];
     for (const s of this.schedulers) {
-      s.load({ t: 'load', release: releaseId, manifest, code, files, kvPath: join(this.dataDir, 'kv') });
+      s.load({ t: 'load', release: releaseId, manifest, code, files, kvPath: join(this.dataDir, 'kv'), kvReplicated: this.replicatedKv });
     }
     return rel;
   }
@@ -205,6 +235,35 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     for (const rec of this.table.all()) if (rec.release === route.release) rec.handedOver = null; // a rollback serves them again
     this.finishHandover(route.release, route.release);
     this.adoptHibernated(route.release);
+    void this.supervisePool(app);
+  }
+
+  /**
+   * Starts or reshapes the app's supervised pool (a replicas app): this node's replicas, all of
+   * the pool alone. A failure is logged, and the pool then refuses requests saying why.
+   */
+  private supervisePool(app: string): Promise<void> {
+    const route = this.active.get(app);
+    const mode = route && this.releases.get(route.release)?.manifest.instances;
+    if (mode?.mode !== 'replicas') return Promise.resolve();
+    const size = this.replicaCounts.get(app) ?? mode.count;
+    const replicas = this.hostedReplicas.get(app)?.filter((i) => i < size) ?? Array.from({ length: size }, (_, i) => i);
+    return this.pools.ensure(app, replicas, mode.supervision).catch((e: Error) => {
+      this.emit('log', { t: 'log', release: route!.release, instance: null, level: 'error', message: `the replica pool of '${app}' could not be started: ${e.message}` });
+    });
+  }
+
+  /** A pool supervisor's start function: replica `key` runs before the supervisor hears back. */
+  private async startReplica(app: string, key: string): Promise<ChildHandle> {
+    const home = this.homeOf(app, key);
+    if (!home) throw new Error(`app '${app}' is not routed on this node`);
+    const rec = this.instanceFor(app, home.id, key);
+    if (rec.status === 'running') {
+      const messaging = home.manifest.capabilities.messaging ? { self: key } : undefined;
+      const reply = await this.runOn(rec, (s) => s.spawn(rec.release, rec.id, messaging));
+      if (reply?.error) throw DispatchError.from(reply.error);
+    }
+    return this.processes.handle(app, key);
   }
 
   /**
@@ -235,24 +294,56 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     const mode = route && this.releases.get(route.release)?.manifest.instances;
     if (mode?.mode !== 'replicas') return;
     const size = count ?? mode.count;
+    await this.supervisePool(app);
+    // What the supervisor does not hold: replicas of other releases (kept warm for a rollback).
     const surplus = [...this.table.all()].filter((r) => r.app === app && Number(r.key.slice(1)) >= size);
     await Promise.all(surplus.map((rec) => this.stopInstance(rec)));
   }
 
-  /** Stops one keyed instance for good: held requests go on to be served elsewhere by routing. */
+  /**
+   * In a cluster, which replicas of an app run on this node (null: all of them, as alone). Those
+   * that no longer do are stopped like a pool's surplus; the cluster's request path sends the
+   * app's requests to the nodes the placer chose.
+   */
+  async hostReplicas(app: string, indices: readonly number[] | null): Promise<void> {
+    if (indices === null) this.hostedReplicas.delete(app);
+    else this.hostedReplicas.set(app, indices);
+    await this.supervisePool(app);
+    if (indices === null) return;
+    const gone = [...this.table.all()].filter((r) => r.app === app && !indices.includes(Number(r.key.slice(1))));
+    await Promise.all(gone.map((rec) => this.stopInstance(rec)));
+  }
+
+  /** The replica a pool's next request goes to: round robin over the pool, or over this node's share of it in a cluster. */
+  private nextReplica(app: string, count: number): string {
+    const size = this.replicaCounts.get(app) ?? count;
+    const hosted = this.hostedReplicas.get(app)?.filter((i) => i < size);
+    if (!hosted) return `#${this.replicaTurn++ % size}`;
+    if (hosted.length === 0) throw new DispatchError('replica_elsewhere', `no replica of '${app}' runs on this node`, 'send the request to a node that hosts one (any node in the cluster forwards it)', 503, 1);
+    return `#${hosted[this.replicaTurn++ % hosted.length]}`;
+  }
+
+  /**
+   * Stops one keyed instance for good. It is retired at once: its key's next use makes a new
+   * instance (a supervisor may restart it right away), and requests still held on this one go
+   * through routing again. It is freed once its calls in flight are answered.
+   */
   private async stopInstance(rec: InstanceRecord): Promise<void> {
+    if (rec.retired) return;
+    rec.retired = true;
+    this.table.retire(rec.id);
+    this.release(rec);
     while (rec.status === 'moving') await new Promise((r) => setTimeout(r, 1));
     await this.quiesce(rec);
-    if (this.table.get(rec.id) !== rec) return;
     if (rec.status === 'running') this.schedulers[rec.scheduler].drop(rec.id);
     else this.dropSnapshotFile(rec);
     this.table.remove(rec.id);
-    this.processes.stopped(rec.app, rec.key);
     this.emit('instance', 'stop', rec);
   }
 
   deactivate(app: string): void {
     this.active.delete(app);
+    void this.pools.stop(app);
   }
 
   async dispatch(app: string, request: GuestRequest): Promise<GuestResponse> {
@@ -302,7 +393,11 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       this.counters.spawns++;
       return reply.response!;
     }
-    const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : `#${this.replicaTurn++ % (this.replicaCounts.get(app) ?? mode.count)}`;
+    if (mode.mode === 'replicas') {
+      const failure = this.pools.failure(app);
+      if (failure) throw new DispatchError('pool_failed', `${failure}: its supervisor gave up and the pool is stopped`, `see why with flick logs ${app}; deploy a fix, or run flick scale ${app} N to start the pool again`, 503, 5);
+    }
+    const key = mode.mode === 'per-key' ? instanceKey(mode.key, request) : this.nextReplica(app, mode.count);
     const home = this.pinnedKeys.get(releaseId)?.get(key) ?? releaseId;
     ev.release = home;
     const rec = this.instanceFor(app, home, key);
@@ -322,7 +417,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       this.counters.spawns++;
       this.emit('instance', 'spawn', rec);
     }
-    if (this.releases.get(release)?.manifest.capabilities.messaging) this.processes.ensure(app, key);
+    const manifest = this.releases.get(release)?.manifest;
+    if (manifest?.capabilities.messaging || manifest?.instances.mode === 'replicas') this.processes.ensure(app, key);
     return rec;
   }
 
@@ -457,8 +553,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       return callScheduler(s, rec.release, rec.id, request, restore, messaging);
     });
     if (reply === null) {
-      ev.release = rec.handedOver!;
-      return this.dispatchRelease(rec.app, rec.handedOver!, request, ev);
+      ev.release = rec.handedOver ?? rec.release;
+      return this.dispatchRelease(rec.app, ev.release, request, ev);
     }
     ev.schedulerUs = reply.busyUs;
     if (reply.error) throw DispatchError.from(reply.error);
@@ -470,11 +566,12 @@ export class FlickNode extends EventEmitter<NodeEvents> {
    * One operation on a keyed instance: held while the instance moves, woken when it hibernates,
    * counted in flight. Afterwards what it asked of other instances is carried out, and a fatal
    * error ends it (its links and monitors fire). Null when its key was handed over to another
-   * release meanwhile: the caller goes there instead.
+   * release, or the instance stopped, meanwhile: the caller goes through routing again.
    */
   private async runOn(rec: InstanceRecord, op: (s: Scheduler, restore?: InstanceSnapshot) => Promise<Reply>): Promise<Reply | null> {
     if (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
-    if (rec.handedOver) return null;
+    if (rec.handedOver || rec.retired) return null;
+    if (rec.movedTo !== undefined) throw new KeyMovedAway(rec.app, rec.key, rec.movedTo);
     let restore: InstanceSnapshot | undefined;
     if (rec.status === 'hibernated') {
       restore = rec.snapshot!;
@@ -527,7 +624,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     if (!rel || !mode || mode.mode === 'per-request') return false;
     if (mode.mode === 'replicas') {
       const n = /^#(\d+)$/.exec(key);
-      return n !== null && Number(n[1]) < (this.replicaCounts.get(app) ?? mode.count);
+      // A replica the placer put on another node is not started here (messages do not cross nodes yet).
+      return n !== null && Number(n[1]) < (this.replicaCounts.get(app) ?? mode.count) && (this.hostedReplicas.get(app)?.includes(Number(n[1])) ?? true);
     }
     return this.table.find(rel.id, key) !== undefined || this.table.countOf(app) < this.keyLimit(rel.id);
   }
@@ -537,9 +635,21 @@ export class FlickNode extends EventEmitter<NodeEvents> {
    * woken as for a request. An entry for an app no longer routed, a per-request app or a replica
    * the pool does not have is dropped, as a message to a dead process is.
    */
-  private async deliverTo(app: string, key: string, message: MailboxMessage, hops = 0): Promise<void> {
+  /**
+   * In a cluster: takes a mailbox entry for a key another node holds or owns (the cluster sends it
+   * there, src/cluster/remote-mailbox.ts) and returns true; false leaves it to this node.
+   */
+  remoteDelivery: ((app: string, key: string, message: MailboxMessage) => boolean) | null = null;
+
+  /** A mailbox entry another node sent here for a key this node holds or owns. */
+  deliverHere(app: string, key: string, message: MailboxMessage): Promise<void> {
+    return this.deliverTo(app, key, message, 0, true);
+  }
+
+  private async deliverTo(app: string, key: string, message: MailboxMessage, hops = 0, here = false): Promise<void> {
     const home = this.homeOf(app, key);
     if (!home || hops > 2) return;
+    if (!here && this.remoteDelivery?.(app, key, message)) return;
     if (!this.admitsKey(app, key)) {
       this.processes.counters.dropped++;
       this.emit('log', { t: 'log', release: home.id, instance: null, level: 'warn', message: `a ${message.kind} for key ${JSON.stringify(key)} was dropped: the app may not have that instance (its mode, pool size or instances.max)` });
@@ -549,10 +659,12 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     let reply: Reply | null;
     try {
       reply = await this.runOn(rec, (s, restore) => s.deliver(rec.release, rec.id, key, message, restore));
-    } catch {
+    } catch (e) {
+      // The key moved to another node while the entry waited: it follows the key.
+      if (e instanceof KeyMovedAway) return this.deliverTo(app, key, message, hops + 1);
       return; // the scheduler was lost with the instance: the entry is lost with it, like the process
     }
-    if (reply === null) return this.deliverTo(app, key, message, hops + 1);
+    if (reply === null) return this.deliverTo(app, key, message, hops + 1, here);
     if (reply.error) this.emit('log', { t: 'log', release: rec.release, instance: rec.id, level: 'warn', message: `flick_message failed (${message.kind} from ${message.from ?? 'a request'}): ${reply.error.message}` });
   }
 
@@ -560,7 +672,10 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   private killedBySignal(app: string, key: string, reason: ExitReason): void {
     const home = this.homeOf(app, key);
     const rec = home && this.table.find(home.id, key);
-    if (!rec || rec.status !== 'running') return;
+    if (!rec) return;
+    // A clean end (a supervisor's or a pool's shutdown) stops the instance for good; any other is a crash.
+    if (isCleanExit(reason)) return void this.stopInstance(rec);
+    if (rec.status !== 'running') return;
     this.schedulers[rec.scheduler].drop(rec.id);
     this.crashed(rec);
     this.emit('log', { t: 'log', release: rec.release, instance: rec.id, level: 'warn', message: `instance ended by an exit signal: ${formatExitReason(reason)} (a linked instance ended, or one called msg_exit)` });
@@ -570,6 +685,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   private crashed(rec: InstanceRecord): void {
     rec.restarts++;
     this.counters.restarts++;
+    rec.memoryBytes = 0; // the instance is gone until it starts again
     rec.status = rec.snapshot ? 'hibernated' : 'running';
     this.emit('instance', 'crash', rec);
   }

@@ -85,6 +85,12 @@ export class JsHost {
     });
   }
 
+  /** Starts `instance` now (a supervised replica) unless it is held already. */
+  spawn(release: string, instance: string): InstanceCounters {
+    const held = this.held.get(instance);
+    return (held ? held.instance : this.hold(instance, this.app(release).spawn())).stats();
+  }
+
   restore(release: string, instance: string, snapshot: JsSnapshot): InstanceCounters {
     return this.hold(instance, this.app(release).restore(snapshot)).stats();
   }

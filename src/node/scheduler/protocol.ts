@@ -29,6 +29,27 @@ export interface LoadApp {
   files: Array<[string, Uint8Array]>;
   /** Directory of the node's KV store, opened by each scheduler (LMDB is safe across threads). */
   kvPath: string | null;
+  /**
+   * In a cluster: KV writes are not applied here but journaled and carried in replies; the node
+   * makes them durable in the replicated store before it answers, then applies them (kv-journal.ts).
+   */
+  kvReplicated?: boolean;
+}
+
+/** One KV write of a guest, on its way to the replicated store. `value` null: a delete. */
+export interface KvWrite {
+  /** Per scheduler thread, increasing: `kv-settled` acknowledges up to one. */
+  seq: number;
+  app: string;
+  ns: string;
+  key: Uint8Array;
+  value: Uint8Array | null;
+}
+
+/** The node has applied (or dropped, when the store refused them) this thread's KV writes up to `upTo`. */
+export interface KvSettled {
+  t: 'kv-settled';
+  upTo: number;
 }
 
 export interface UnloadApp {
@@ -104,6 +125,15 @@ export interface UpgradeInstance {
   fromVersion: string;
 }
 
+/** Start instance `instance` of `release` now, unless the scheduler holds it (a supervisor starting a replica). */
+export interface SpawnInstance {
+  t: 'spawn';
+  id: number;
+  release: string;
+  instance: string;
+  messaging?: { self: string | null };
+}
+
 export interface DropInstance {
   t: 'drop';
   instance: string;
@@ -124,10 +154,10 @@ export interface Shutdown {
   id: number;
 }
 
-export type ToScheduler = LoadApp | UnloadApp | CallInstance | DeliverMessage | SnapshotInstance | RestoreInstance | SaveState | UpgradeInstance | DropInstance | Ping | Shutdown;
+export type ToScheduler = KvSettled | LoadApp | UnloadApp | CallInstance | DeliverMessage | SpawnInstance | SnapshotInstance | RestoreInstance | SaveState | UpgradeInstance | DropInstance | Ping | Shutdown;
 
 export interface WireError {
-  code: SandboxErrorCode | 'no_such_instance' | 'no_such_release';
+  code: SandboxErrorCode | 'no_such_instance' | 'no_such_release' | 'kv_unreplicated';
   message: string;
   hint: string;
   httpStatus: number;
@@ -155,6 +185,8 @@ export interface Reply {
   effects?: MessagingEffect[];
   /** Scheduler-side time of the operation, microseconds (telemetry). */
   busyUs: number;
+  /** KV writes journaled on this thread since its last reply (kvReplicated releases), in order. */
+  kvWrites?: KvWrite[];
 }
 
 export interface LogLine {

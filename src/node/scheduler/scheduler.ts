@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import type { GuestRequest } from '../../runtime/request.js';
 import type { MailboxMessage } from '../../runtime/messaging.js';
-import type { CallInstance, FromScheduler, InstanceSnapshot, LoadApp, LogLine, Reply, ToScheduler } from './protocol.js';
+import type { CallInstance, FromScheduler, InstanceSnapshot, KvWrite, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
 
 export interface SchedulerOptions {
   /** Outstanding time after which a call means the thread is stuck. */
@@ -69,6 +69,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
   /** Times the thread was replaced. */
   replacements = 0;
+  /**
+   * In a cluster: makes the KV writes a reply carries durable (src/cluster/kv-replication.ts).
+   * Returns null when nothing is to wait for, else settles with null, or with the error that
+   * replaces the reply when the writes could not be made durable.
+   */
+  kvCommit: ((writes: KvWrite[] | undefined) => Promise<WireError | null> | null) | null = null;
 
   constructor(index: number, opts: SchedulerOptions) {
     super();
@@ -92,6 +98,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   call(release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot, messaging?: CallInstance['messaging']): Promise<Reply> {
     return this.request((id) => ({ t: 'call', id, release, instance, request, restore, messaging }));
+  }
+
+  spawn(release: string, instance: string, messaging?: CallInstance['messaging']): Promise<Reply> {
+    return this.request((id) => ({ t: 'spawn', id, release, instance, messaging }));
   }
 
   deliver(release: string, instance: string, self: string, message: MailboxMessage, restore?: InstanceSnapshot): Promise<Reply> {
@@ -196,7 +206,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
-    p.resolve(r);
+    const durable = this.kvCommit?.(r.kvWrites);
+    if (!durable) return p.resolve(r);
+    // The reply waits until the KV writes it carries (and any journaled before it) are durable:
+    // an answered request's writes must survive this node.
+    const last = r.kvWrites?.[r.kvWrites.length - 1]?.seq;
+    void durable.then((refused) => {
+      if (last !== undefined) this.send({ t: 'kv-settled', upTo: last });
+      p.resolve(refused ? { ...r, response: undefined, error: refused } : r);
+    });
   }
 
   private send(m: ToScheduler): void {

@@ -12,6 +12,7 @@ import type { JsSnapshot } from '../../runtime/js/instance.js';
 import { memoryFileSource } from '../../runtime/wasm/wasi/files.js';
 import type { KvNamespace } from '../../runtime/request.js';
 import { AppKvStore } from '../app-kv.js';
+import { JournaledNamespace, KvJournal } from '../kv-journal.js';
 import { JsHost, NoJsInstance } from './js-host.js';
 import type { CallMessaging } from '../../runtime/messaging.js';
 import type { CallInstance, DeliverMessage, FromScheduler, InstanceCounters, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
@@ -25,6 +26,8 @@ let outbox: FromScheduler[] = [];
 let transfer: ArrayBuffer[] = [];
 const kvStores = new Map<string, AppKvStore>();
 const js = new JsHost();
+/** KV writes of cluster releases, journaled until the node has made them durable (kv-journal.ts). */
+const journal = new KvJournal();
 let flushScheduled = false;
 /**
  * Monitor refs handed to guests: unique within this thread (the scheduler's number in the top bits,
@@ -68,15 +71,18 @@ function replyWhenSettled(id: number, t0: number, op: () => ReplyBody | Promise<
     .then(op)
     .catch((e: unknown): ReplyBody => ({ error: toWire(e, null) }))
     .then((body) => {
-      outbox.push({ t: 'reply', id, busyUs: Math.round((performance.now() - t0) * 1000), ...body });
+      outbox.push({ t: 'reply', id, busyUs: Math.round((performance.now() - t0) * 1000), kvWrites: journal.take(), ...body });
       flushSoon();
     });
 }
 
 function handle(m: ToScheduler): void {
   const t0 = performance.now();
-  const reply = (r: Omit<Reply, 't' | 'busyUs'>) => outbox.push({ t: 'reply', busyUs: Math.round((performance.now() - t0) * 1000), ...r });
+  const reply = (r: Omit<Reply, 't' | 'busyUs'>) => outbox.push({ t: 'reply', busyUs: Math.round((performance.now() - t0) * 1000), kvWrites: journal.take(), ...r });
   switch (m.t) {
+    case 'kv-settled':
+      journal.settled(m.upTo);
+      return;
     case 'load':
       load(m);
       return;
@@ -97,6 +103,17 @@ function handle(m: ToScheduler): void {
         }
       }
       return;
+    case 'spawn': {
+      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => ({ counters: js.spawn(m.release, m.instance) }));
+      const messaging = m.messaging ? callMessaging(m.messaging.self) : null;
+      try {
+        const inst = held(m, messaging);
+        reply({ id: m.id, counters: inst.stats(), effects: messaging?.effects });
+      } catch (e) {
+        reply({ id: m.id, error: toWire(e, m.instance), effects: messaging?.effects });
+      }
+      return;
+    }
     case 'deliver': {
       const messaging = callMessaging(m.self);
       let inst: WasmInstance | undefined;
@@ -197,7 +214,9 @@ function kvFor(m: LoadApp): Map<string, KvNamespace> {
   if (!m.kvPath) return new Map();
   let store = kvStores.get(m.kvPath);
   if (!store) kvStores.set(m.kvPath, (store = new AppKvStore(m.kvPath)));
-  return store.namespaces(m.manifest.name, m.manifest.capabilities.kv);
+  const namespaces = store.namespaces(m.manifest.name, m.manifest.capabilities.kv);
+  if (!m.kvReplicated) return namespaces;
+  return new Map([...namespaces].map(([ns, committed]) => [ns, new JournaledNamespace(committed, journal, m.manifest.name, ns)]));
 }
 
 function call(m: CallInstance, messaging: CallMessaging | null): { response: Reply['response']; counters: InstanceCounters } {
