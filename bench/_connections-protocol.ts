@@ -8,15 +8,21 @@ export const CHAT_HOST = 'chat.localhost';
 export interface NodeReady extends Message {
   t: 'ready';
   port: number;
+  /** The node process's open-file limit. */
   fileLimit: number;
-  openFiles: number;
+  /** WebSocket holder processes (0: sockets held by the node process itself). */
+  holders: number;
+  /** Connections the node can hold: its holders' open-file limits, or its own. */
+  capacity: number;
 }
 
 export interface NodeSettled extends Message {
   t: 'settled';
   websockets: number;
-  /** V8 heap in use after GC, bytes: the JavaScript part of the resident set. */
+  /** V8 heap in use after GC, bytes, summed over the node and its holders: the JavaScript part of the resident set. */
   heapUsed: number;
+  /** The node process and its holders: their resident sets make up the node's memory. */
+  pids: number[];
 }
 
 export interface OpenCommand extends Message {

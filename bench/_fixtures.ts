@@ -1,9 +1,10 @@
 /**
  * Fixture apps for the end-to-end benchmarks (and the neighbours test): WAT sources in
  * `bench/fixtures/`, compiled with wabt and wrapped into flick images with a manifest, ready to
- * deploy through the control API. Also examples/hello rebuilt with another greeting (deploy bench).
+ * deploy through the control API. Also examples/hello rebuilt with another greeting (deploy bench),
+ * and JS apps built from a source text the way `flick build` builds one (js bench).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
@@ -19,6 +20,7 @@ export interface FixtureManifest {
   name: string;
   resources: { memoryMiB: number; cpuMsPerCall: number; deadlineMs: number };
   instances?: Record<string, unknown>;
+  capabilities?: Record<string, unknown>;
   hibernate?: { idleMs: number };
 }
 
@@ -30,10 +32,19 @@ export function watImage(file: string, manifest: FixtureManifest): Uint8Array {
   return encodeImage({ manifest: m, code });
 }
 
-/** examples/hello with its greeting replaced by `greeting` (and its version by `version`), built in a temp dir. */
-export async function helloVariant(greeting: string, version: string): Promise<Uint8Array> {
-  const dir = mkdtempSync(join(tmpdir(), 'flick-hello-'));
+/** Runs `body` in a new temporary directory, removed afterwards. */
+async function inTempDir<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   try {
+    return await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** examples/hello with its greeting replaced by `greeting` (and its version by `version`), built in a temp dir. */
+export function helloVariant(greeting: string, version: string): Promise<Uint8Array> {
+  return inTempDir('flick-hello-', async (dir) => {
     cpSync(join(examplesDir, 'hello'), dir, { recursive: true, filter: (src) => !src.includes(`${join('hello', 'build')}`) });
     const entry = join(dir, 'assembly', 'index.ts');
     const source = readFileSync(entry, 'utf8');
@@ -42,7 +53,19 @@ export async function helloVariant(greeting: string, version: string): Promise<U
     const manifestFile = join(dir, 'flick.json');
     writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(readFileSync(manifestFile, 'utf8')), version }, null, 2));
     return (await buildImage(dir)).bytes;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+/**
+ * A JS app image: `source` (an ES module with a Workers-style default export) as `src/index.js`
+ * beside a flick.json with `manifest` and `build.kind` "js", built by `flick build`'s own code
+ * (esbuild bundle) in a temp dir.
+ */
+export function jsImage(source: string, manifest: Record<string, unknown> & { name: string }): Promise<Uint8Array> {
+  return inTempDir('flick-js-', async (dir) => {
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'index.js'), source);
+    writeFileSync(join(dir, 'flick.json'), JSON.stringify({ version: '1.0.0', ...manifest, build: { kind: 'js', entry: 'src/index.js' } }));
+    return (await buildImage(dir)).bytes;
+  });
 }

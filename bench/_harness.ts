@@ -2,7 +2,8 @@
  * What every benchmark shares: repetition, percentiles, medians of repeated runs, and one JSON
  * object on stdout at the end (progress goes to stderr).
  */
-export const quick = process.argv.includes('--quick');
+/** Fewer repetitions for a smoke run: `flick bench NAME --quick`, or FLICK_BENCH_QUICK=1 (which `flick bench all` hands on). */
+export const quick = process.argv.includes('--quick') || process.env.FLICK_BENCH_QUICK === '1';
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;

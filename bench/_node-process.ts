@@ -24,6 +24,8 @@ export interface NodeStartOptions {
   /** Deploy the example apps (hello, counter, kv). */
   demo?: boolean;
   schedulers?: number;
+  /** Join a cluster: etcd client URL and this node's name. */
+  cluster?: { etcd: string; name: string };
 }
 
 export class NodeProcess {
@@ -42,6 +44,7 @@ export class NodeProcess {
     const args = [...INSTANCE_HOST_FLAGS, join(installRoot, 'packages', 'flick-cli', 'flick.mjs'), 'up', '--port', '0', '--data', dataDir];
     if (opts.demo) args.push('--demo');
     if (opts.schedulers !== undefined) args.push('--schedulers', String(opts.schedulers));
+    if (opts.cluster) args.push('--etcd', opts.cluster.etcd, '--node-name', opts.cluster.name);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     killOnExit(child);
     const stderr: string[] = [];
@@ -83,6 +86,19 @@ export class NodeProcess {
 
   migrate(instance: string, to: number): Promise<{ pauseMs: number }> {
     return this.api.json<{ pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to });
+  }
+
+  /** Moves a per-key instance to another node of the cluster (flick migrate INSTANCE --to NODE). */
+  move(instance: string, node: string): Promise<{ pauseMs: number; node: string; instance: string }> {
+    return this.api.json('POST', `/instances/${encodeURIComponent(instance)}/move`, { node });
+  }
+
+  /** SIGKILL, as a crash: nothing is closed or handed over (the data directory stays until stop). */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    await exited;
   }
 
   /** SIGTERM (the node closes cleanly), SIGKILL if it does not exit in time; the data directory goes too. */

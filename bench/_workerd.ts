@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Client } from 'undici';
 import { killOnExit } from './_node-process.js';
 import { sleep } from './_http.js';
 
@@ -45,11 +46,44 @@ const app :Workerd.Worker = (
 
 export interface Workerd {
   url: string;
+  /** From the call (before the worker and config are written) until the first 200 answer, ms. */
+  readyMs: number;
   stop(): Promise<void>;
 }
 
+export interface WorkerdOptions {
+  /** How long to wait between attempts while workerd is not answering yet (default 50 ms). */
+  pollMs?: number;
+}
+
+/**
+ * GETs `url` on a new connection until it answers 200 or `deadline` (a `performance.now()` time)
+ * passes, waiting `pollMs` after each refused or failed attempt; true once answered. `keepTrying`
+ * false stops early. Used for workerd and flick alike, so both are timed by the same client.
+ */
+export async function untilOk(url: string, deadline: number, opts: { pollMs: number; host?: string; keepTrying?: () => boolean }): Promise<boolean> {
+  const { origin, pathname } = new URL(url);
+  const client = new Client(origin);
+  try {
+    while (performance.now() < deadline && (opts.keepTrying?.() ?? true)) {
+      try {
+        const res = await client.request({ method: 'GET', path: pathname, headers: opts.host ? { host: opts.host } : {} });
+        await res.body.arrayBuffer();
+        if (res.statusCode === 200) return true;
+      } catch {
+        // not listening yet
+      }
+      await sleep(opts.pollMs);
+    }
+    return false;
+  } finally {
+    await client.close();
+  }
+}
+
 /** Serves `workerSource` (an ES module with a default `fetch`) until `stop()`. */
-export async function startWorkerd(workerSource: string): Promise<Workerd> {
+export async function startWorkerd(workerSource: string, opts: WorkerdOptions = {}): Promise<Workerd> {
+  const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'flick-workerd-'));
   writeFileSync(join(dir, 'worker.js'), workerSource);
   writeFileSync(join(dir, 'config.capnp'), config());
@@ -67,14 +101,8 @@ export async function startWorkerd(workerSource: string): Promise<Workerd> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = performance.now() + READY_TIMEOUT_MS;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) break;
-    try {
-      if ((await fetch(url)).ok) return { url, stop };
-    } catch {
-      await sleep(50);
-    }
+  if (await untilOk(url, performance.now() + READY_TIMEOUT_MS, { pollMs: opts.pollMs ?? 50, keepTrying: () => child.exitCode === null })) {
+    return { url, readyMs: performance.now() - t0, stop };
   }
   await stop();
   throw new Error(`workerd did not answer on ${url} within ${READY_TIMEOUT_MS} ms:\n${stderr}`);

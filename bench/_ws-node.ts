@@ -1,7 +1,8 @@
 /**
- * The node of the `connections` benchmark, in its own process: what `flick up` runs (Daemon), with
+ * The node of the WebSocket benchmarks, in its own process: what `flick up` runs (Daemon), with
  * examples/chat deployed and its `bench` room's instance already spawned, so that what grows
- * afterwards is the connections. Commands: `settle` (collect garbage, report), `stop`.
+ * afterwards is the connections. `--holders N|auto` as `flick up --ws-holders`. Commands: `settle`
+ * (collect garbage here and in the holders, report), `stop`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { Daemon } from '../src/daemon/daemon.js';
 import { buildImage } from '../src/image/build.js';
 import { examplesDir } from '../src/host/install-root.js';
+import { holdersFor, processFileLimit } from '../src/ingress/ws-holder/sizing.js';
 import { openFileLimit, openFiles, serveCommands } from './_child.js';
 import { CHAT_HOST, ROOM_PATH, type NodeReady, type NodeSettled } from './_connections-protocol.js';
 
@@ -26,24 +28,38 @@ function get(port: number, path: string): Promise<number> {
   });
 }
 
-const dataDir = process.argv[process.argv.indexOf('--data') + 1];
-const daemon = await Daemon.start({ host: '127.0.0.1', port: 0, dataDir });
+const arg = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const dataDir = arg('--data', '');
+const holdersArg = arg('--holders', 'auto');
+const wsHolders = holdersArg === 'auto' ? holdersFor(processFileLimit()) : Number(holdersArg);
+const daemon = await Daemon.start({ host: '127.0.0.1', port: 0, dataDir, ingress: { wsHolders } });
 await daemon.engine.deploy({ image: await chatImageBytes() });
 const port = Number(new URL(daemon.url).port);
 const status = await get(port, ROOM_PATH);
 if (status !== 200) throw new Error(`the chat room answered ${status}`);
 
 const gc = (globalThis as { gc?: () => void }).gc;
+const holders = daemon.ingress.websockets.holders;
 serveCommands(async (m) => {
   if (m.t === 'settle') {
     // Twice: the first pass can leave work for finalizers that the second collects.
     gc?.();
     gc?.();
-    return { t: 'settled', websockets: daemon.ingress.websockets.open, heapUsed: process.memoryUsage().heapUsed } satisfies NodeSettled;
+    const held = (await holders?.stats()) ?? [];
+    return {
+      t: 'settled',
+      websockets: daemon.ingress.websockets.open,
+      heapUsed: held.reduce((n, h) => n + h.heapUsed, process.memoryUsage().heapUsed),
+      pids: [process.pid, ...held.map((h) => h.pid)],
+    } satisfies NodeSettled;
   }
   throw new Error(`unknown command '${m.t}'`);
 });
 process.once('SIGTERM', () => {
   void daemon.stop().finally(() => process.exit(0));
 });
-process.send!({ t: 'ready', port, fileLimit: openFileLimit('self'), openFiles: openFiles('self') } satisfies NodeReady);
+const fileLimit = openFileLimit('self');
+/** Open files the node keeps for itself besides sockets when it holds them (store, KV, snapshots, threads). */
+const NODE_FILE_RESERVE = 64;
+const capacity = holders ? holders.capacity : fileLimit - openFiles('self') - NODE_FILE_RESERVE;
+process.send!({ t: 'ready', port, fileLimit, holders: holders?.count ?? 0, capacity } satisfies NodeReady);

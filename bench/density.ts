@@ -1,13 +1,15 @@
 /**
  * density: live idle hello instances in one process (each spawned and called once, then kept), and
- * the resident memory each costs. The count is capped by vm.max_map_count (one mapping per wasm
- * memory); the figure says which cap applied.
+ * the resident memory each costs. The count (`--instances N` sets it) is capped by
+ * vm.max_map_count (one mapping per wasm memory); the figure says which cap applied.
  */
 import { emit, progress, quick, round } from './_harness.js';
 import { exampleImage, getRequest, loadApp } from './_apps.js';
 import { maxMapCount } from '../src/host/v8-flags.js';
 
-const TARGET = quick ? 20_000 : 200_000;
+// `--instances N`: the peer benches (erlang, node-workers) compare memory per unit at their own count.
+const instancesFlag = process.argv.indexOf('--instances');
+const TARGET = instancesFlag > 0 ? Number(process.argv[instancesFlag + 1]) : quick ? 20_000 : 200_000;
 const mapCount = maxMapCount() ?? 65530;
 // Leave room for the runtime's own mappings (heap, code, libraries).
 const n = Math.min(TARGET, mapCount - 5000);

@@ -6,9 +6,15 @@
  * scheduler), what the client saw meanwhile, failed requests, and whether the state came through:
  * every request's count is the next integer (none lost, none served twice from an old copy), and
  * the MiB reads back exactly as it was written.
+ *
+ * Then the same between two nodes: a cluster of two `flick up --etcd` processes and a Debian etcd
+ * (test/support/etcd.ts), the instance moved back and forth with `POST /instances/ID/move`
+ * (`flick migrate INSTANCE --to NODE`) while client loops send to its key through both nodes (the
+ * one not holding it forwards). Reported as `cross_node_*`.
  */
 import { emit, median, percentile, progress, quick, round, sortedCopy } from './_harness.js';
-import { withNode, type NodeProcess } from './_node-process.js';
+import { NodeProcess, withNode } from './_node-process.js';
+import { startEtcd } from '../test/support/etcd.js';
 import { AppClient, SteadyLoad, failures, sleep, wallMs, type Sample } from './_http.js';
 import { watImage } from './_fixtures.js';
 import { machineNote } from './_machine.js';
@@ -77,22 +83,21 @@ function overlaps(s: Sample, windows: Window[]): boolean {
   return windows.some((w) => s.sentMs < w.end && end > w.start);
 }
 
-async function run(node: NodeProcess, client: AppClient, id: string): Promise<RunResult> {
+/** One run: steady load on the key through `clients` (loops shared out), `MIGRATIONS` moves by `move` (which returns the pause). */
+async function run(clients: AppClient[], move: () => Promise<number>): Promise<RunResult> {
   const request = () => ({ path: '/', headers: { 'flick-key': KEY } });
-  const load = new SteadyLoad(client, request, CLIENT_LOOPS).start();
+  const loads = clients.map((c) => new SteadyLoad(c, request, CLIENT_LOOPS / clients.length).start());
   await sleep(BASELINE_MS);
   const baselineEnd = wallMs();
   const pauses: number[] = [];
   const windows: Window[] = [];
-  let on = (await node.instances()).find((i) => i.id === id)!.scheduler;
   for (let i = 0; i < MIGRATIONS; i++) {
-    on = 1 - on;
     const start = wallMs();
-    pauses.push((await node.migrate(id, on)).pauseMs);
+    pauses.push(await move());
     windows.push({ start, end: wallMs() });
     await sleep(GAP_MS);
   }
-  const samples = await load.stop();
+  const samples = (await Promise.all(loads.map((l) => l.stop()))).flat();
   const during = samples.filter((s) => overlaps(s, windows)).map((s) => s.latencyUs / 1000);
   const baseline = sortedCopy(samples.filter((s) => s.sentMs + s.latencyUs / 1000 < baselineEnd).map((s) => s.latencyUs / 1000));
   const sortedPauses = sortedCopy(pauses);
@@ -117,9 +122,14 @@ const result = await withNode({ schedulers: 2 }, async (node) => {
     if (first.status !== 200) throw new Error(`the fixture answered ${first.status}: ${first.body.toString()}`);
     const id = await instanceId(node);
     progress(`node at ${node.url}; moving ${id} (1 MiB of state) ${MIGRATIONS} times per run under ${CLIENT_LOOPS} client loops`);
+    let on = (await node.instances()).find((i) => i.id === id)!.scheduler;
+    const move = async () => {
+      on = 1 - on;
+      return (await node.migrate(id, on)).pauseMs;
+    };
     const runs: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
-      runs.push(await run(node, client, id));
+      runs.push(await run([client], move));
       progress(`run ${i + 1}/${RUNS}: ${JSON.stringify(runs[i])}`);
     }
     const final = await client.get({ path: '/state', headers: { 'flick-key': KEY } });
@@ -130,7 +140,55 @@ const result = await withNode({ schedulers: 2 }, async (node) => {
   }
 });
 
+/** The same between two node processes of a cluster (etcd from Debian, like the tests'). */
+async function crossNode(): Promise<{ runs: RunResult[]; intact: boolean }> {
+  const etcd = await startEtcd();
+  const nodes: NodeProcess[] = [];
+  const clients: AppClient[] = [];
+  try {
+    for (const name of ['bench-a', 'bench-b']) nodes.push(await NodeProcess.start({ schedulers: 1, cluster: { etcd: etcd.endpoint, name } }));
+    const names = new Map(nodes.map((n, i) => [n, i === 0 ? 'bench-a' : 'bench-b']));
+    const deployed = await nodes[0].deploy(image);
+    if (deployed.status !== 'succeeded') throw new Error(`deploy of the fixture failed: ${deployed.reason}`);
+    for (const n of nodes) clients.push(new AppClient(n.url, APP, CLIENT_LOOPS / 2));
+    // The second node serves once its route sync has loaded the release (image fetched from the first).
+    for (let t = Date.now(); (await clients[1].get({ path: '/state', headers: { 'flick-key': 'probe' } })).status !== 200; ) {
+      if (Date.now() - t > 30_000) throw new Error('the second node did not serve the app within 30 s');
+      await sleep(100);
+    }
+    const first = await clients[0].get({ path: '/', headers: { 'flick-key': KEY } });
+    if (first.status !== 200) throw new Error(`the fixture answered ${first.status}: ${first.body.toString()}`);
+    let at = nodes[0];
+    let id = (await at.instances()).find((i) => i.app === APP && i.key === KEY)?.id;
+    if (!id) {
+      at = nodes[1];
+      id = await instanceId(at);
+    }
+    progress(`cluster of ${nodes.map((n) => n.url).join(', ')}; moving ${id} between the nodes ${MIGRATIONS} times per run`);
+    const move = async () => {
+      const to = at === nodes[0] ? nodes[1] : nodes[0];
+      const moved = await at.move(id!, names.get(to)!);
+      id = moved.instance;
+      at = to;
+      return moved.pauseMs;
+    };
+    const runs: RunResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(await run(clients, move));
+      progress(`cross-node run ${i + 1}/${RUNS}: ${JSON.stringify(runs[i])}`);
+    }
+    const final = await clients[0].get({ path: '/state', headers: { 'flick-key': KEY } });
+    return { runs, intact: final.status === 200 && final.body.subarray(4).equals(expectedState()) };
+  } finally {
+    for (const c of clients) await c.close();
+    for (const n of nodes) await n.stop();
+    await etcd.stop();
+  }
+}
+
+const cross = await crossNode();
 const med = (k: keyof RunResult) => round(median(result.runs.map((r) => r[k])), 3);
+const crossMed = (k: keyof RunResult) => round(median(cross.runs.map((r) => r[k])), 3);
 emit({
   bench: 'migrate',
   pause_p99_ms: med('pause_p99_ms'),
@@ -143,7 +201,15 @@ emit({
   count_gaps: result.runs.reduce((a, r) => a + r.count_gaps, 0),
   state_intact: result.intact,
   requests_counted: result.finalCount,
-  target: 'pause_p99_ms <= 5 within a node, errors = 0',
-  conditions: `flick up --schedulers 2 in a child process; fixture bench/fixtures/state-1mib.wat (per-key, 1 MiB of touched state + counter); ${RUNS} runs x ${MIGRATIONS} migrations alternating scheduler 0 <-> 1 via POST /_flick/api/instances/ID/migrate, ${GAP_MS} ms apart, under ${CLIENT_LOOPS} closed client loops on the key (undici keep-alive); pause = the API's pauseMs; client figures from every request's latency (baseline: ${BASELINE_MS} ms before the first move of each run); medians of per-run figures; ${machineNote()}`,
+  cross_node_pause_p99_ms: crossMed('pause_p99_ms'),
+  cross_node_pause_p50_ms: crossMed('pause_p50_ms'),
+  cross_node_pause_max_ms: crossMed('pause_max_ms'),
+  cross_node_client_max_during_migration_ms: crossMed('client_max_during_ms'),
+  cross_node_errors: cross.runs.reduce((a, r) => a + r.errors, 0),
+  cross_node_count_gaps: cross.runs.reduce((a, r) => a + r.count_gaps, 0),
+  cross_node_state_intact: cross.intact,
+  target: 'pause_p99_ms <= 5 within a node, cross_node_pause_p99_ms <= 20 between nodes, errors = 0',
+  conditions: `flick up --schedulers 2 in a child process; fixture bench/fixtures/state-1mib.wat (per-key, 1 MiB of touched state + counter); ${RUNS} runs x ${MIGRATIONS} migrations alternating scheduler 0 <-> 1 via POST /_flick/api/instances/ID/migrate, ${GAP_MS} ms apart, under ${CLIENT_LOOPS} closed client loops on the key (undici keep-alive); pause = the API's pauseMs; client figures from every request's latency (baseline: ${BASELINE_MS} ms before the first move of each run); medians of per-run figures; cross_node_*: two flick up --etcd --schedulers 1 processes and a Debian etcd, the instance moved between them via POST /_flick/api/instances/ID/move, half the client loops on each node; ${machineNote()}`,
   runs: result.runs,
+  cross_node_runs: cross.runs,
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flick's tests and benchmarks need, only when missing.
-# Usage: scripts/install-system-deps.sh [toolchain] [etcd] [chromium] [bench] [all]
+# Usage: scripts/install-system-deps.sh [toolchain] [etcd] [chromium] [bench] [erlang] [oci] [all]
 set -euo pipefail
 want=("${@:-all}")
 pkgs=()
@@ -12,8 +12,12 @@ for w in "${want[@]}"; do
     chromium) need chromium ;;
     # bench: wrk is the HTTP load generator the rps bench points at flick and at workerd alike.
     bench) need wrk ;;
-    all) for p in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 etcd-server chromium wrk; do need "$p"; done ;;
-    *) echo "install-system-deps: unknown group '$w' (use toolchain, etcd, chromium, bench or all)" >&2; exit 2 ;;
+    # erlang: the BEAM peer of `flick bench erlang` (process spawn and message round trip).
+    erlang) need erlang-base ;;
+    # oci: crun runs a minimal OCI bundle whose rootfs is busybox-static (`flick bench crun`).
+    oci) for p in crun busybox-static; do need "$p"; done ;;
+    all) for p in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 etcd-server chromium wrk erlang-base crun busybox-static; do need "$p"; done ;;
+    *) echo "install-system-deps: unknown group '$w' (use toolchain, etcd, chromium, bench, erlang, oci or all)" >&2; exit 2 ;;
   esac
 done
 [ ${#pkgs[@]} -eq 0 ] && exit 0

@@ -6,7 +6,7 @@
  *
  * A node that can no longer confirm its lease (etcd unreachable past the TTL) is told so through
  * `onLost`: from then on it must act as if it were out of the cluster (refuse changes it cannot
- * commit) until it joins again.
+ * commit) until it joins again, which it does by itself as soon as the store answers (`onJoined`).
  */
 import type { Lease, Store, Watch } from '../control/store/store.js';
 import type { Topology } from './topology.js';
@@ -34,13 +34,15 @@ export class Membership {
   private readonly view = new Map<string, MemberInfo>();
   private readonly changeListeners = new Set<(members: MemberInfo[]) => void>();
   private readonly lostListeners = new Set<() => void>();
+  private readonly joinedListeners = new Set<() => void>();
   private closed = false;
 
   private constructor(
     private readonly store: Store,
     readonly self: MemberInfo,
-    private readonly lease: Lease,
+    private lease: Lease,
     private watch: Watch | null,
+    private readonly ttlMs: number,
   ) {}
 
   /** Registers this node; refuses a name another live node holds. */
@@ -52,12 +54,51 @@ export class Membership {
       await lease.revoke();
       throw new MembershipError(`another live node already uses the name '${self.name}'`, 'give each node its own --node-name (or wait for the old one\'s lease to expire)');
     }
-    const m = new Membership(store, self, lease, null);
-    lease.onExpire(() => {
-      if (!m.closed) for (const l of m.lostListeners) l();
-    });
+    const m = new Membership(store, self, lease, null, opts.ttlMs);
+    m.keep(lease);
     await m.follow();
     return m;
+  }
+
+  /** On the lease's loss: tell the node, then join again as soon as the store lets us. */
+  private keep(lease: Lease): void {
+    lease.onExpire(() => {
+      if (this.closed) return;
+      for (const l of this.lostListeners) l();
+      void this.rejoin();
+    });
+  }
+
+  private async rejoin(): Promise<void> {
+    const key = `${NODES_PREFIX}${this.self.name}`;
+    const value = enc.encode(JSON.stringify(this.self));
+    while (!this.closed) {
+      try {
+        const lease = await this.store.grantLease(this.ttlMs, { keepAlive: true });
+        const created = await this.store.putIf(key, value, 0, { lease: lease.id });
+        if (created.ok && !this.closed) {
+          this.lease = lease;
+          this.keep(lease);
+          await this.watch?.close();
+          await this.follow();
+          const members = this.members();
+          for (const l of this.changeListeners) l(members);
+          for (const l of this.joinedListeners) l();
+          return;
+        }
+        await lease.revoke();
+        // Our own key from before the loss (etcd has not expired it yet): this process is its
+        // owner, so it may take it back now instead of waiting out the old lease.
+        const mine = !created.ok && created.current && (JSON.parse(dec.decode(created.current.value)) as MemberInfo).startedAt === this.self.startedAt;
+        if (mine) {
+          await this.store.delete(key, { expectedRevision: created.current!.revision });
+          continue;
+        }
+      } catch {
+        // The store is still out of reach.
+      }
+      await new Promise((r) => setTimeout(r, 250).unref());
+    }
   }
 
   /** Live members, sorted by name (this node included). */
@@ -70,10 +111,16 @@ export class Membership {
     return () => this.changeListeners.delete(listener);
   }
 
-  /** Called once if this node's lease is lost (expired, or unconfirmable before its TTL ran out). */
+  /** Called each time this node's lease is lost (expired, or unconfirmable before its TTL ran out). */
   onLost(listener: () => void): () => void {
     this.lostListeners.add(listener);
     return () => this.lostListeners.delete(listener);
+  }
+
+  /** Called when this node is a member again after a loss (a new lease holds its key). */
+  onJoined(listener: () => void): () => void {
+    this.joinedListeners.add(listener);
+    return () => this.joinedListeners.delete(listener);
   }
 
   /** Leaves the cluster now: the key goes at once instead of at lease expiry. */
@@ -85,7 +132,10 @@ export class Membership {
 
   private async follow(): Promise<void> {
     const revision = await this.store.revision();
-    for (const kv of await this.store.list(NODES_PREFIX)) this.view.set(kv.key.slice(NODES_PREFIX.length), JSON.parse(dec.decode(kv.value)) as MemberInfo);
+    const listed = await this.store.list(NODES_PREFIX);
+    // A re-join starts over: members that left while this node was cut off must not linger.
+    this.view.clear();
+    for (const kv of listed) this.view.set(kv.key.slice(NODES_PREFIX.length), JSON.parse(dec.decode(kv.value)) as MemberInfo);
     this.watch = await this.store.watch(NODES_PREFIX, { fromRevision: revision + 1 });
     const watch = this.watch;
     void (async () => {

@@ -58,6 +58,17 @@ export interface DeploymentRecord {
   options: { shadowPct: number; canaryPct: number };
   startedAt: string;
   finishedAt?: string;
+  /**
+   * In a cluster, the node process running the deploy: if it dies before finishing, the placer
+   * sees it gone from the members and settles the record (src/control/deploy/settle.ts).
+   */
+  by?: Deployer;
+}
+
+/** One run of one node: its name and when the process started (a restarted node is another run). */
+export interface Deployer {
+  node: string;
+  startedAt: string;
 }
 
 /** A replicas app's pool size set at run time; it outlives deploys and overrides the manifest's `instances.count`. */
@@ -97,7 +108,11 @@ export function decodeRecord<T>(kv: Pick<KeyValue, 'value'>): T {
 }
 
 export class Registry {
-  constructor(readonly store: Store) {}
+  /** `deployer`: the node process stamped on the deployments it starts (cluster nodes). */
+  constructor(
+    readonly store: Store,
+    readonly deployer?: Deployer,
+  ) {}
 
   async route(app: string): Promise<{ record: RouteRecord; revision: number } | null> {
     const kv = await this.store.get(keys.route(app));
@@ -154,7 +169,7 @@ export class Registry {
     for (;;) {
       const last = (await this.store.list(keys.deployments(record.app))).at(-1);
       const seq = last ? decodeRecord<DeploymentRecord>(last).seq + 1 : 1;
-      const full: DeploymentRecord = { ...record, seq, id: `${record.app}#${seq}` };
+      const full: DeploymentRecord = { ...record, seq, id: `${record.app}#${seq}`, ...(this.deployer ? { by: this.deployer } : {}) };
       const r = await this.store.putIf(keys.deployment(record.app, seq), encodeRecord(full), 0);
       if (r.ok) return full;
     }

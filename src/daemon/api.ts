@@ -10,7 +10,7 @@ import type { BlobStore } from '../control/blob-store.js';
 import type { Registry } from '../control/registry.js';
 import type { FlickNode } from '../node/node.js';
 import type { MemberInfo } from '../cluster/membership.js';
-import { MANIFEST_BOUNDS } from '../image/manifest.js';
+import { APP_NAME_HINT, isAppName, MANIFEST_BOUNDS } from '../image/manifest.js';
 import type { RouteSync } from './route-sync.js';
 import { answerError } from '../ingress/server.js';
 import { requestAuthorized } from '../dashboard/session.js';
@@ -45,15 +45,17 @@ export interface RouteDef {
 }
 
 export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  /** The route of the app a path names; null also for names no app can have (a long one would not even fit a store key). */
+  const routeOf = async (app: string) => (isAppName(app) ? deps.registry.route(app) : null);
   const routes: RouteDef[] = [
     get(/^\/status$/, async (_q, res) => json(res, 200, status(deps))),
     get(/^\/apps$/, async (_q, res) => json(res, 200, await apps(deps))),
     get(/^\/apps\/([^/]+)$/, async (_q, res, [app]) => {
-      const route = await deps.registry.route(app);
-      if (!route) return answerError(res, 404, 'no_such_app', `no app named '${app}' is deployed`, 'list apps with flick ps');
+      const route = await routeOf(app);
+      if (!route) return noSuchApp(res, app);
       json(res, 200, { route: route.record, replicas: (await deps.registry.scale(app))?.replicas ?? null, releases: (await deps.registry.releases(app)).map(({ manifest: _m, ...r }) => r) });
     }),
-    get(/^\/apps\/([^/]+)\/deployments$/, async (_q, res, [app]) => json(res, 200, await deps.registry.deployments(app))),
+    get(/^\/apps\/([^/]+)\/deployments$/, async (_q, res, [app]) => (isAppName(app) ? json(res, 200, await deps.registry.deployments(app)) : noSuchApp(res, app))),
     get(/^\/nodes$/, async (_q, res) => json(res, 200, await deps.nodes())),
     { method: 'GET', pattern: /^\/images\/(sha256:[0-9a-f]{64})$/, mutates: true, handler: async (_q, res, [id]) => {
       // Peers fetch images by hash (token required: an image is the app's code).
@@ -65,7 +67,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
     { method: 'HEAD', pattern: /^\/images\/(sha256:[0-9a-f]{64})$/, mutates: false, handler: async (_q, res, [id]) => void res.writeHead(deps.blobs.has(id) ? 200 : 404).end() },
     mutate('PUT', /^\/images\/([^/]+)$/, async (req, res, [id]) => {
       const bytes = await readRaw(req, deps.maxImageBytes);
-      json(res, 201, { id: deps.blobs.put(bytes, decodeURIComponent(id)) });
+      json(res, 201, { id: deps.blobs.put(bytes, id) });
     }),
     mutate('POST', /^\/deployments$/, async (req, res) => {
       const body = parseJsonBody<{ image: string; app?: string; shadowPct?: number; canaryPct?: number; shadowThreshold?: number; shadowMs?: number }>(await readRaw(req, MAX_JSON), {
@@ -76,22 +78,24 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
         shadowThreshold: { type: 'number', min: 0, max: 1 },
         shadowMs: { type: 'number', min: 100, max: 600_000 },
       });
+      // The app's name becomes its store keys and NAME.localhost: the manifest's rule applies.
+      if (body.app !== undefined && !isAppName(body.app)) throw new BadRequest('app', `field 'app' is not a valid app name: ${JSON.stringify(body.app.slice(0, 80))}`, APP_NAME_HINT);
       if (!deps.blobs.has(body.image)) throw new BadRequest('image', `the node does not have image ${body.image}`, 'upload it first: PUT /_flick/api/images/<id> (flick deploy does this)');
       await streamed(req, res, (progress) => deps.engine.deploy({ ...body, image: deps.blobs.get(body.image) }, progress));
     }),
     mutate('POST', /^\/apps\/([^/]+)\/rollback$/, async (req, res, [app]) => {
+      if (!isAppName(app)) return noSuchApp(res, app);
       await streamed(req, res, (progress) => deps.engine.rollback(app, progress));
     }),
     mutate('POST', /^\/instances\/([^/]+)\/migrate$/, async (req, res, [id]) => {
-      const body = parseJsonBody<{ to: number }>(await readRaw(req, MAX_JSON), { to: { type: 'number', required: true, min: 0 } });
-      json(res, 200, await deps.node.migrate(decodeURIComponent(id), body.to));
+      const body = parseJsonBody<{ to: number }>(await readRaw(req, MAX_JSON), { to: { type: 'integer', required: true, min: 0 } });
+      json(res, 200, await deps.node.migrate(id, body.to));
     }),
     mutate('POST', /^\/apps\/([^/]+)\/scale$/, async (req, res, [app]) => {
       const { min, max } = MANIFEST_BOUNDS.replicas;
-      const body = parseJsonBody<{ replicas: number }>(await readRaw(req, MAX_JSON), { replicas: { type: 'number', required: true, min, max } });
-      if (!Number.isInteger(body.replicas)) throw new BadRequest('replicas', `field 'replicas' must be a whole number, not ${body.replicas}`, 'send e.g. {"replicas": 3}');
-      const route = await deps.registry.route(app);
-      if (!route) return answerError(res, 404, 'no_such_app', `no app named '${app}' is deployed`, 'list apps with flick ps');
+      const body = parseJsonBody<{ replicas: number }>(await readRaw(req, MAX_JSON), { replicas: { type: 'integer', required: true, min, max } });
+      const route = await routeOf(app);
+      if (!route) return noSuchApp(res, app);
       const mode = (await deps.registry.release(app, route.record.release))?.manifest.instances.mode;
       if (mode !== 'replicas') throw new BadRequest('replicas', `${app} runs ${mode} instances; only a replicas app has a pool to scale`, 'set "instances": {"mode": "replicas", "count": N} in its flick.json and deploy it');
       const scale = await deps.registry.setScale(app, body.replicas);
@@ -99,7 +103,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       json(res, 200, scale);
     }),
     mutate('POST', /^\/instances\/([^/]+)\/hibernate$/, async (_q, res, [id]) => {
-      const rec = deps.node.table.get(decodeURIComponent(id));
+      const rec = deps.node.table.get(id);
       if (!rec) return answerError(res, 404, 'no_such_instance', `no instance ${id}`, 'list instances with flick ps');
       await deps.node.hibernate(rec);
       if (rec.status !== 'hibernated') return answerError(res, 409, 'busy', `instance ${rec.id} could not be snapshotted now (it is ${rec.status}, ${rec.inflight} request(s) in flight)`, 'try again when it is idle');
@@ -108,7 +112,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
     }),
     mutate('POST', /^\/gc$/, async (req, res) => {
       const body = parseJsonBody<{ keep?: number; graceSeconds?: number }>(await readRaw(req, MAX_JSON), {
-        keep: { type: 'number', min: 1, max: 100_000 },
+        keep: { type: 'integer', min: 1, max: 100_000 },
         graceSeconds: { type: 'number', min: 0, max: 30 * 86_400 },
       });
       const keepNewest = body.keep ?? GC_DEFAULTS.keepNewest;
@@ -144,7 +148,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       return true;
     }
     try {
-      await route.handler(req, res, route.pattern.exec(path)!.slice(1));
+      await route.handler(req, res, pathParams(route.pattern.exec(path)!));
     } catch (e) {
       const err = e as { httpStatus?: number; code?: string; message: string; hint?: string; field?: string | null };
       const code = err instanceof BadRequest ? 'bad_request' : (err.code ?? 'error');
@@ -152,6 +156,21 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
     }
     return true;
   };
+}
+
+/** Path parameters, percent-decoded; a malformed escape is the client's mistake (400), not the node's. */
+function pathParams(match: RegExpExecArray): string[] {
+  return match.slice(1).map((raw) => {
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      throw new BadRequest(null, `the path has a malformed percent-escape in ${JSON.stringify(raw.slice(0, 80))}`, 'escape "%" as %25');
+    }
+  });
+}
+
+function noSuchApp(res: ServerResponse, app: string): void {
+  answerError(res, 404, 'no_such_app', `no app named '${app}' is deployed`, 'list apps with flick ps');
 }
 
 export function get(pattern: RegExp, handler: Handler): RouteDef {

@@ -12,13 +12,20 @@ import { openEtcdStore } from '../control/store/etcd/etcd-store.js';
 import { Membership, type MemberInfo } from '../cluster/membership.js';
 import { readTopology } from '../cluster/topology.js';
 import { clusterMembers, clusterToken, fetchImageFromPeers, type ClusterOptions } from './cluster-link.js';
+import { ClusterControl } from './cluster-control.js';
+import { ClusterDataPath } from '../cluster/data-path.js';
+import { settleInterruptedDeployments } from '../control/deploy/settle.js';
 import { totalmem } from 'node:os';
 
-/** A node that has not renewed its membership for this long is out of the cluster. */
-const MEMBERSHIP_TTL_MS = 5000;
+/**
+ * A node that has not renewed its membership for this long is out of the cluster. Lease expiry is
+ * how a dead node is noticed, so this bounds failover: 3 s leaves room for the 5 s convergence
+ * target (docs/decisions.md, "One elected placer").
+ */
+const MEMBERSHIP_TTL_MS = 3000;
 import type { Store } from '../control/store/store.js';
 import { BlobStore } from '../control/blob-store.js';
-import { Registry, type DeploymentRecord } from '../control/registry.js';
+import { Registry } from '../control/registry.js';
 import { DeployEngine } from '../control/deploy/engine.js';
 import { FlickNode } from '../node/node.js';
 import { Ingress, answerError, type IngressOptions } from '../ingress/server.js';
@@ -54,6 +61,10 @@ export interface DaemonOptions {
 
 export class Daemon {
   readonly url: string;
+  /** Placer election, assignments and replica routing (cluster nodes only). */
+  cluster: ClusterControl | null = null;
+  /** Per-key requests, key moves and cross-node migration in a cluster (src/cluster/data-path.ts). */
+  dataPath: ClusterDataPath | null = null;
   private constructor(
     readonly store: Store,
     readonly registry: Registry,
@@ -90,18 +101,25 @@ export class Daemon {
     const cluster = opts.cluster;
     const store = cluster ? await openEtcdStore({ endpoints: cluster.etcd }) : await openEmbeddedStore({ dataDir: join(dataDir, 'store') });
     const token = cluster ? await clusterToken(store, dataDir, loadOrCreateToken(dataDir)) : loadOrCreateToken(dataDir);
-    const registry = new Registry(store);
-    // Alone, a deployment still "running" was cut off by this node's crash. In a cluster it may be
-    // another node's deploy in progress: settling those needs the deploying node's identity (not yet).
+    const startedAt = new Date().toISOString();
+    // In a cluster each deployment names the node process running it, so that the placer can
+    // settle it if that process dies; alone, one still "running" was cut off by this node's crash.
+    const registry = new Registry(store, cluster ? { node: cluster.nodeName, startedAt } : undefined);
     if (!cluster) await settleInterruptedDeployments(registry);
     const blobs = new BlobStore(dataDir);
-    const node = new FlickNode({ dataDir, schedulers: opts.schedulers, stallMs: opts.stallMs, hibernateSweepMs: opts.hibernateSweepMs });
+    const node = new FlickNode({ dataDir, schedulers: opts.schedulers, stallMs: opts.stallMs, hibernateSweepMs: opts.hibernateSweepMs, replicatedKv: cluster !== undefined });
     const tap = new ShadowTap((release, request) => node.probe(release, request));
     const telemetry = await Telemetry.start(node, store, opts.telemetry);
     const dashboard = new DashboardServer(token);
+    const control = cluster ? new ClusterControl({ store, node, nodeName: cluster.nodeName, token, ttlMs: MEMBERSHIP_TTL_MS, log: telemetry.log }) : null;
+    // Per-key apps in a cluster: served by the node holding the key (src/cluster/key-router.ts).
+    const dataPath = cluster ? new ClusterDataPath(node, store, token, cluster.nodeName, telemetry.log, dataDir) : null;
+    // Replica checkpoints from the other members are kept on the data path's shelf with per-key ones.
+    if (control && dataPath) control.keepCheckpointsOn(dataPath.checkpoints);
+    const keys = dataPath?.route({ dispatch: (app, request) => node.dispatch(app, request) });
     const dispatcher = telemetry.traced({
       async dispatch(app: string, request: GuestRequest): Promise<GuestResponse> {
-        const response = await node.dispatch(app, request);
+        const response = await (keys?.handles(app) ? keys.dispatch(app, request) : control ? control.dispatch(app, request) : node.dispatch(app, request));
         tap.observe(app, request, response);
         return response;
       },
@@ -119,65 +137,61 @@ export class Daemon {
         answerError(res, 404, 'not_found', `nothing at ${req.url}`, 'the control API is under /_flick/api/');
       })();
     }, { ...opts.ingress, host: opts.host, port: opts.port });
+    // WebSocket holder processes (src/ingress/ws-holder/): a dead one took its sockets with it and is restarted.
+    ingress.websockets.holders?.on('exit', (e) => telemetry.log.error(e, `websocket holder ${e.index} (pid ${e.pid}) exited (${e.code ?? e.signal}): its ${e.connections} connections closed; restarting it in ${e.restartInMs} ms`));
+    ingress.websockets.holders?.on('restart', (r) => telemetry.log.info(r, `websocket holder ${r.index} restarted (pid ${r.pid})`));
     const loader = new ReleaseLoader(registry, blobs, node, limits, cluster ? (id) => fetchImageFromPeers(store, cluster.nodeName, id, token) : null);
     const sync = new RouteSync(store, loader, node, ingress.routes);
-    const engine = new DeployEngine(registry, blobs, new LocalTarget(node, loader, sync, tap), limits);
+    const local = new LocalTarget(node, loader, sync, tap);
+    const engine = new DeployEngine(registry, blobs, control ? control.deployTarget(local) : local, limits);
     let self: MemberInfo | null = null;
     let lostLease: string | null = null;
     api = controlApi({
-      token, registry, blobs, engine, node, sync, maxImageBytes: limits.maxImageBytes, extraRoutes: telemetryRoutes({ telemetry, registry, node }),
+      token, registry, blobs, engine, node, sync, maxImageBytes: limits.maxImageBytes, extraRoutes: [...telemetryRoutes({ telemetry, registry, node }), ...(control?.routes() ?? []), ...(dataPath?.routes() ?? [])],
       nodes: async () => (cluster ? clusterMembers(store) : self ? [self] : []),
       refuseChanges: () => lostLease,
     });
     await node.ready();
     await sync.start();
+    await control?.start();
+    await dataPath?.start();
     const addr = await ingress.listen();
     self = {
       name: cluster?.nodeName ?? 'local',
       address: cluster?.advertise ?? `http://${opts.host}:${addr.port}`,
       topology: readTopology(dataDir, { zone: cluster?.zone, rack: cluster?.rack }),
       capacity: { memoryBytes: totalmem(), schedulers: node.schedulers.length },
-      startedAt: new Date().toISOString(),
+      startedAt,
     };
     const membership = cluster ? await Membership.join(store, self, { ttlMs: MEMBERSHIP_TTL_MS }) : null;
     membership?.onLost(() => {
       lostLease = `node ${self!.name} lost its cluster lease (etcd unreachable for over ${MEMBERSHIP_TTL_MS / 1000} s): it cannot commit changes`;
       telemetry.log.error({ node: self!.name }, lostLease);
     });
+    membership?.onJoined(() => {
+      lostLease = null;
+      telemetry.log.warn({ node: self!.name }, 'back in the cluster with a new lease');
+    });
+    if (membership) control!.joined(membership);
+    if (membership) await dataPath!.attach(membership);
     const daemon = new Daemon(store, registry, blobs, node, ingress, sync, engine, token, dataDir, addr.port, opts.host, telemetry, lock, membership);
+    daemon.cluster = control;
+    daemon.dataPath = dataPath;
     telemetry.log.info({ url: daemon.url, dashboard: `${daemon.url}${DASHBOARD_PATH}`, metrics: `${daemon.url}/_flick/metrics` }, 'flick node listening');
     return daemon;
   }
 
   async stop(): Promise<void> {
+    // Keys first, while this node is still a member: each goes live to its next owner.
+    await this.dataPath?.drain().catch((e: Error) => this.telemetry.log.warn({ err: e.message }, 'moving keys away before leaving failed'));
+    await this.cluster?.stop().catch(() => {});
     await this.membership?.leave().catch(() => {});
     await this.ingress.close();
+    await this.dataPath?.close();
     await this.sync.stop();
     await this.node.close();
     await this.telemetry.close();
     await this.store.close();
     this.lock.release();
-  }
-}
-
-/**
- * A deployment still "running" in the store was cut off by a crash. The switch writes the route and
- * the deployment record in one transaction, so the route tells which side of the switch the crash
- * fell on: the history is corrected to say so.
- */
-async function settleInterruptedDeployments(registry: Registry): Promise<void> {
-  for (const app of await registry.apps({ withoutRoute: true })) {
-    const route = await registry.route(app);
-    for (const d of await registry.deployments(app)) {
-      if (d.status !== 'running') continue;
-      const switched = route?.record.deployment === d.id;
-      const settled: DeploymentRecord = {
-        ...d,
-        status: switched ? 'succeeded' : 'failed',
-        reason: switched ? undefined : 'interrupted by a restart of the node before its switch; the previous release kept serving',
-        finishedAt: new Date().toISOString(),
-      };
-      await registry.saveDeployment(settled);
-    }
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-export type FieldType = 'string' | 'number' | 'boolean';
+export type FieldType = 'string' | 'number' | 'integer' | 'boolean';
 export type BodySchema = Record<string, { type: FieldType; required?: boolean; min?: number; max?: number }>;
 
 export class BadRequest extends Error {
@@ -30,6 +30,13 @@ export async function readRaw(req: IncomingMessage, limit: number): Promise<Buff
   return Buffer.concat(chunks);
 }
 
+const TYPE_NAMES: Record<FieldType, string> = { string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'a boolean' };
+
+function hasType(v: unknown, type: FieldType): boolean {
+  if (type === 'integer') return Number.isInteger(v);
+  return typeof v === type && (type !== 'number' || Number.isFinite(v));
+}
+
 export function parseJsonBody<T>(raw: Buffer, schema: BodySchema): T {
   let value: unknown;
   try {
@@ -40,7 +47,7 @@ export function parseJsonBody<T>(raw: Buffer, schema: BodySchema): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequest(null, 'the body must be a JSON object', 'send a JSON object, e.g. {"to": 1}');
   const obj = value as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
-    if (!(k in schema)) throw new BadRequest(k, `unknown field '${k}'`, `allowed fields: ${Object.keys(schema).join(', ')}`);
+    if (!Object.hasOwn(schema, k)) throw new BadRequest(k, `unknown field '${k}'`, `allowed fields: ${Object.keys(schema).join(', ')}`);
   }
   for (const [k, rule] of Object.entries(schema)) {
     const v = obj[k];
@@ -48,7 +55,7 @@ export function parseJsonBody<T>(raw: Buffer, schema: BodySchema): T {
       if (rule.required) throw new BadRequest(k, `field '${k}' is required`, `add "${k}" (a ${rule.type})`);
       continue;
     }
-    if (typeof v !== rule.type || (rule.type === 'number' && !Number.isFinite(v))) throw new BadRequest(k, `field '${k}' must be a ${rule.type}, not ${JSON.stringify(v)}`, `send "${k}" as a ${rule.type}`);
+    if (!hasType(v, rule.type)) throw new BadRequest(k, `field '${k}' must be ${TYPE_NAMES[rule.type]}, not ${JSON.stringify(v)}`, `send "${k}" as ${TYPE_NAMES[rule.type]}`);
     if (typeof v === 'number' && ((rule.min !== undefined && v < rule.min) || (rule.max !== undefined && v > rule.max))) {
       throw new BadRequest(k, `field '${k}' is ${v}, outside ${rule.min ?? '-∞'}..${rule.max ?? '∞'}`, `use a value between ${rule.min ?? '-∞'} and ${rule.max ?? '∞'}`);
     }

@@ -4,8 +4,8 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { execFileSync } from 'node:child_process';
 import { maxMapCount, RECOMMENDED_MAX_MAP_COUNT } from './v8-flags.js';
+import { CONNECTION_TARGET, holderCapacity, holdersFor, MAIN_FILE_RESERVE, processFileLimit } from '../ingress/ws-holder/sizing.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -45,21 +45,19 @@ export function checkMapCount(count = maxMapCount()): CheckResult {
   };
 }
 
-export function checkOpenFiles(): CheckResult {
-  let limit: number;
-  try {
-    limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
-  } catch {
-    return { name: 'open files', status: 'warn', detail: 'cannot read the open-file limit' };
-  }
-  if (Number.isNaN(limit)) return { name: 'open files', status: 'ok', detail: 'unlimited' };
-  if (limit >= 200000) return { name: 'open files', status: 'ok', detail: `${limit}: enough for ~${limit - 1000} connections` };
-  return {
-    name: 'open files',
-    status: 'warn',
-    detail: `${limit}: each connection is a file descriptor, so the node can hold at most ~${Math.max(0, limit - 1000)} connections`,
-    fix: 'ulimit -n 1048576 in the shell that starts flick (or LimitNOFILE=1048576 in its systemd unit)',
-  };
+/**
+ * Open files are limited per process and every connection is one. Past the node process's limit,
+ * `flick up` holds WebSockets in holder processes (src/ingress/ws-holder/), each under its own limit.
+ */
+export function checkOpenFiles(limit = processFileLimit()): CheckResult {
+  if (limit === null) return { name: 'open files', status: 'warn', detail: 'cannot read the open-file limit (/proc/self/limits): connection capacity is untested here' };
+  const holders = holdersFor(limit);
+  const perProcess = `${limit.toLocaleString('en')} per process`;
+  if (holders === 0) return { name: 'open files', status: 'ok', detail: `${perProcess}: the node holds ~${(limit - MAIN_FILE_RESERVE).toLocaleString('en')} connections in its own process` };
+  const room = holders * holderCapacity(limit);
+  const detail = `${perProcess}: flick up holds WebSockets in ${holders} holder processes (--ws-holders), room for ~${room.toLocaleString('en')}; plain HTTP connections stay within the node process's ${limit.toLocaleString('en')}`;
+  if (room >= CONNECTION_TARGET) return { name: 'open files', status: 'ok', detail };
+  return { name: 'open files', status: 'warn', detail, fix: 'raise the hard limit: ulimit -Hn 1048576 as root in the shell that starts flick (or LimitNOFILE=1048576 in its systemd unit), or pass --ws-holders N' };
 }
 
 export async function checkPort(port: number): Promise<CheckResult> {

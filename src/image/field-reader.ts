@@ -24,7 +24,7 @@ export class FieldReader {
       if (known.includes(key)) continue;
       const suggestion = closestName(key, known);
       this.fail(
-        childPath(path, key),
+        childPath(path, shortKey(key)),
         'is not a known field',
         suggestion ? `did you mean "${suggestion}"?` : `remove it; known fields here: ${known.join(', ')}`,
       );
@@ -42,7 +42,8 @@ export class FieldReader {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       this.fail(path, `must be a whole number between ${min} and ${max}, got ${describe(value)}`, `use a whole number between ${min} and ${max}`);
     }
-    return value;
+    // -0 (JSON.parse reads "-0" so) becomes 0: the normalized manifest is what JSON would carry.
+    return value === 0 ? 0 : value;
   }
 
   boolean(value: unknown, path: string): boolean {
@@ -78,6 +79,11 @@ export class FieldReader {
 
 export function childPath(parent: string, key: string): string {
   return parent ? `${parent}.${key}` : key;
+}
+
+/** An unknown key as it appears in an error's path: a hostile 1 MB key must not make a 1 MB message. */
+export function shortKey(key: string): string {
+  return key.length > 64 ? `${key.slice(0, 40)}…` : key;
 }
 
 /** A short, safe rendering of a JSON value for error messages. */

@@ -35,10 +35,14 @@ export interface IngressOptions {
   maxHeaderBytes: number;
   /** Per-app concurrency and queue bounds (503 + Retry-After beyond). */
   gate: GateLimits;
-  /** Time allowed to receive a request's headers: slow clients (slowloris) are cut off after it. */
+  /** Time allowed to receive a request's headers: slow clients (slowloris) are cut off after it (408). */
   headersTimeoutMs: number;
+  /** Time allowed to receive a whole request, body included: a body that trickles in is cut off after it (408). */
+  requestTimeoutMs: number;
   /** WebSocket messages waiting for the app per connection before reading pauses (messages are limited to maxBodyBytes). */
   maxQueuedMessages: number;
+  /** Child processes that hold WebSocket sockets, past this process's open-file limit (ws-holder/pool.ts); 0: held here. */
+  wsHolders: number;
 }
 
 export const DEFAULT_INGRESS: Omit<IngressOptions, 'host' | 'port'> = {
@@ -46,8 +50,13 @@ export const DEFAULT_INGRESS: Omit<IngressOptions, 'host' | 'port'> = {
   maxHeaderBytes: 16 << 10,
   gate: { limit: 256, queue: 1024 },
   headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   maxQueuedMessages: 16,
+  wsHolders: 0,
 };
+
+/** How often slow clients are looked for; a slow client is cut within this of its timeout. */
+const SLOW_CLIENT_CHECK_MS = 1000;
 
 export class Ingress {
   readonly routes = new RouteTable();
@@ -67,21 +76,27 @@ export class Ingress {
       {
         maxHeaderSize: this.opts.maxHeaderBytes,
         headersTimeout: this.opts.headersTimeoutMs,
-        requestTimeout: this.opts.headersTimeoutMs * 3,
+        requestTimeout: this.opts.requestTimeoutMs,
+        // Both timeouts are only checked this often (Node's default is 30 s, which would let a slow
+        // client stay up to 40 s instead of 10): at most one timer per server, whatever the connections.
+        connectionsCheckingInterval: SLOW_CLIENT_CHECK_MS,
         keepAliveTimeout: 5000,
       },
-      (req, res) => void this.serve(req, res),
+      // The last line: a failure while answering ends that connection, never the node.
+      (req, res) => void this.serve(req, res).catch(() => res.destroy()),
     );
     this.websockets = new WebSocketIngress({
       routes: this.routes,
       gate: (app) => this.gate(app),
       dispatcher,
       limits: { maxMessageBytes: this.opts.maxBodyBytes, maxQueuedMessages: this.opts.maxQueuedMessages },
+      holders: this.opts.wsHolders,
     });
     this.server.on('upgrade', (req, socket, head) => this.websockets.upgrade(req, socket, head));
   }
 
-  listen(): Promise<AddressInfo> {
+  async listen(): Promise<AddressInfo> {
+    await this.websockets.start(); // holders first: an upgrade may arrive as soon as the port is open
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => resolve(this.server.address() as AddressInfo));
@@ -92,12 +107,11 @@ export class Ingress {
     return this.server;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-      this.websockets.close();
-    });
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    // Holders' sockets count as the server's until their holders are gone (Node tracks handed-off sockets).
+    await Promise.all([closed, this.websockets.close()]);
   }
 
   private gate(app: string): AppGate {
@@ -117,6 +131,12 @@ export class Ingress {
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.opts.maxBodyBytes) return this.tooLarge(req, res);
+    // The body is read before the gate admits the request: a client trickling its body in (slow
+    // body) then holds only its own connection, until requestTimeoutMs cuts it — not one of the
+    // app's concurrency slots, which a few hundred such clients would otherwise take from everyone.
+    const body = await readBody(req, this.opts.maxBodyBytes).catch(() => undefined);
+    if (body === undefined) return; // the client went away, or was cut off, mid-body: nobody to answer
+    if (body === null) return this.tooLarge(req, res);
     const gate = this.gate(app);
     const admitted = gate.enter();
     if (admitted === false || (admitted !== true && !(await admitted))) {
@@ -125,8 +145,6 @@ export class Ingress {
       return answerError(res, 503, 'overloaded', `app '${app}' is at its concurrency limit and its queue is full`, 'retry after a moment; the limit is per app (ingress gate)');
     }
     try {
-      const body = await readBody(req, this.opts.maxBodyBytes);
-      if (body === null) return this.tooLarge(req, res);
       const response = await this.dispatcher.dispatch(app, toGuestRequest(req, url, body));
       writeResponse(res, response);
     } catch (e) {
@@ -177,10 +195,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | nul
 }
 
 export function writeResponse(res: ServerResponse, r: GuestResponse): void {
-  res.statusCode = r.status;
-  for (const [k, v] of r.headers) res.appendHeader(k, v);
-  res.setHeader('content-length', r.body.byteLength);
-  res.end(r.body);
+  try {
+    res.statusCode = r.status;
+    for (const [k, v] of r.headers) res.appendHeader(k, v);
+    res.setHeader('content-length', r.body.byteLength);
+    res.end(r.body);
+  } catch (e) {
+    // Some headers Node refuses only when it sends them (a `Trailer` on a framed body): left in
+    // place, they would make the error answer throw as well.
+    if (!res.headersSent) for (const name of res.getHeaderNames()) res.removeHeader(name);
+    throw e;
+  }
 }
 
 export function answerError(res: ServerResponse, status: number, code: string, message: string, hint: string): void {

@@ -7,15 +7,22 @@
  *
  * Idle connections are the common case (100,000 on a node), so a connection costs ws's own objects
  * plus one small record: no per-connection timers, no compression state, no copy of the request.
+ * The sockets themselves live in this process (ws-local.ts) or, past one process's open-file limit,
+ * in holder processes (ws-holder/pool.ts); every rule below is the same for both.
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import type { RouteTable } from './route-table.js';
 import type { AppGate } from './app-gate.js';
 import { answerError, writeResponse, type Dispatcher } from './server.js';
+import type { Connection, ConnectionSink, Refusal, WebSocketTransport } from './ws-connection.js';
+import { LocalSockets } from './ws-local.js';
+import { HolderPool } from './ws-holder/pool.js';
+import { CLOSE, CLOSE_HEADER, ignore } from './ws-socket.js';
+
+export { CLOSE_HEADER };
 
 export interface WebSocketLimits {
   /** Largest message accepted, bytes: a larger one closes the connection with 1009. */
@@ -29,19 +36,16 @@ export interface WebSocketIngressDeps {
   gate(app: string): AppGate;
   dispatcher: Dispatcher;
   limits: WebSocketLimits;
+  /** Holder processes that hold the sockets (ws-holder/pool.ts); 0 holds them in this process. */
+  holders?: number;
 }
 
 /** The request header that tells the guest what happened on a connection. */
 export const EVENT_HEADER = 'flick-websocket';
-/** Response header: close the connection (`CODE` or `CODE REASON`); request header on `close` events. */
-export const CLOSE_HEADER = 'flick-websocket-close';
 /** Request header: the connection's number on this node, so a room can tell its sockets apart. */
 export const CONNECTION_HEADER = 'flick-websocket-id';
 
 type WebSocketEvent = 'open' | 'message' | 'close';
-
-/** Close codes (RFC 6455 §7.4.1) flick itself uses. */
-const CLOSE = { goingAway: 1001, internalError: 1011, tryAgainLater: 1013, abnormal: 1006 } as const;
 
 /** Upgrade-request headers that describe the handshake, not the client: the guest never sees them. */
 const HANDSHAKE_HEADERS = new Set([
@@ -52,47 +56,29 @@ const HANDSHAKE_HEADERS = new Set([
 const TEXT = 'text/plain; charset=utf-8';
 const BINARY = 'application/octet-stream';
 
-/** Something the app is told about one connection, in the order it happened. */
-interface Delivery {
-  event: 'message' | 'close';
-  body: Uint8Array;
-  binary: boolean;
-  /** The close code, for `close`. */
-  code: number;
-}
-
-/** One open WebSocket: what its messages are dispatched as, and the queue of those not yet delivered. */
-class Connection {
-  readonly queue: Delivery[] = [];
-  delivering = false;
-  constructor(
-    readonly ws: WebSocket,
-    readonly app: string,
-    readonly url: string,
-    /** The upgrade request's headers (minus HANDSHAKE_HEADERS): they carry the instance key. */
-    readonly headers: Array<[string, string]>,
-    readonly id: string,
-  ) {}
-}
-
-export class WebSocketIngress {
-  private readonly wss: WebSocketServer;
+export class WebSocketIngress implements ConnectionSink {
+  private readonly transport: WebSocketTransport;
   private nextId = 1;
   readonly stats = { opened: 0, closed: 0, messages: 0, refused: 0, notFound: 0, rejectedByApp: 0 };
 
   constructor(private readonly deps: WebSocketIngressDeps) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: deps.limits.maxMessageBytes,
-      // Compression keeps zlib state per connection (hundreds of KiB): off, so idle sockets stay cheap.
-      perMessageDeflate: false,
-      clientTracking: true,
-    });
+    const holders = deps.holders ?? 0;
+    this.transport = holders > 0 ? new HolderPool(holders, deps.limits, this) : new LocalSockets(deps.limits.maxMessageBytes, this);
+  }
+
+  /** Starts the holder processes, if any (the node does this before it listens). */
+  start(): Promise<void> {
+    return this.transport.start();
   }
 
   /** Connections currently open. */
   get open(): number {
-    return this.wss.clients.size;
+    return this.transport.open;
+  }
+
+  /** The holder processes, when sockets are held outside this process. */
+  get holders(): HolderPool | null {
+    return this.transport instanceof HolderPool ? this.transport : null;
   }
 
   /** The http server's `upgrade` listener. */
@@ -105,9 +91,8 @@ export class WebSocketIngress {
   }
 
   /** Drops every connection at once (node shutdown); their `close` events (1006) are sent while the node still runs. */
-  close(): void {
-    for (const ws of this.wss.clients) ws.terminate();
-    this.wss.close();
+  close(): Promise<void> {
+    return this.transport.close();
   }
 
   private async accept(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
@@ -120,52 +105,55 @@ export class WebSocketIngress {
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
       return answerError(answerOnSocket(req, socket), 400, 'bad_upgrade', `flick upgrades connections to WebSocket only, not to '${req.headers.upgrade ?? ''}'`, 'send Upgrade: websocket');
     }
+    // Full before the app hears of it: a connection that cannot be held is not announced.
+    const full = this.transport.refusal();
+    if (full !== null) {
+      this.stats.refused++;
+      return this.refuse(req, socket, full);
+    }
     const headers = guestHeaders(req.rawHeaders);
     const id = String(this.nextId++);
     const opened = await this.gated(app, eventRequest('open', req.method ?? 'GET', url, headers, id, EMPTY, false));
-    if ('code' in opened) {
-      const res = answerOnSocket(req, socket);
-      if (opened.status === 503) res.setHeader('retry-after', '1');
-      return answerError(res, opened.status, opened.code, opened.message, opened.hint);
-    }
+    if ('code' in opened) return this.refuse(req, socket, opened);
     if (opened.status < 200 || opened.status > 299) {
       this.stats.rejectedByApp++;
       return writeResponse(answerOnSocket(req, socket), opened);
     }
-    let upgraded = false;
-    // Without verifyClient, ws completes (or fails) the handshake before handleUpgrade returns.
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      upgraded = true;
-      socket.off('error', ignore);
-      this.adopt(new Connection(ws, app, url, headers, id), opened);
-    });
+    const conn = this.transport.upgrade(req, socket, head, { app, url, headers, id });
     // A malformed handshake (ws answered it: 400, 405, …) or a client that left while the app was
     // deciding: the app heard `open`, so it hears `close` too.
-    if (!upgraded) await this.closed(app, url, headers, id, EMPTY, CLOSE.abnormal);
+    if (conn === null) await this.closed(app, url, headers, id, EMPTY, CLOSE.abnormal);
+    else this.adopt(conn, opened);
+  }
+
+  private refuse(req: IncomingMessage, socket: Socket, r: Refusal): void {
+    const res = answerOnSocket(req, socket);
+    if (r.status === 503) res.setHeader('retry-after', '1');
+    answerError(res, r.status, r.code, r.message, r.hint);
   }
 
   private adopt(conn: Connection, greeting: GuestResponse): void {
     this.stats.opened++;
-    const ws = conn.ws;
-    ws.on('error', ignore); // always followed by 'close', which is what matters
-    ws.on('message', (data, isBinary) => this.receive(conn, data, isBinary));
-    ws.on('close', (code, reason) => {
-      this.stats.closed++;
-      this.enqueue(conn, { event: 'close', body: exactBytes(reason), binary: false, code });
-    });
     // The greeting goes first: the connection's events wait behind it.
     conn.delivering = true;
     void this.reply(conn, greeting).finally(() => this.deliverAll(conn));
   }
 
-  private receive(conn: Connection, data: RawData, binary: boolean): void {
+  /** A message arrived on a connection's socket. */
+  received(conn: Connection, data: Uint8Array, binary: boolean): void {
     this.stats.messages++;
-    this.enqueue(conn, { event: 'message', body: exactBytes(data as Buffer), binary, code: 0 });
+    this.enqueue(conn, { event: 'message', body: data, binary, code: 0 });
     // Backpressure: a client that sends faster than its app answers stops being read.
-    if (conn.queue.length >= this.deps.limits.maxQueuedMessages && !conn.ws.isPaused) conn.ws.pause();
+    conn.queued(this.deps.limits.maxQueuedMessages);
   }
 
-  private enqueue(conn: Connection, d: Delivery): void {
+  /** A connection's socket closed: the app's last event for it. */
+  ended(conn: Connection, code: number, reason: Uint8Array): void {
+    this.stats.closed++;
+    this.enqueue(conn, { event: 'close', body: reason, binary: false, code });
+  }
+
+  private enqueue(conn: Connection, d: Connection['queue'][number]): void {
     conn.queue.push(d);
     if (!conn.delivering) void this.deliverAll(conn);
   }
@@ -174,13 +162,13 @@ export class WebSocketIngress {
   private async deliverAll(conn: Connection): Promise<void> {
     conn.delivering = true;
     for (let d = conn.queue.shift(); d !== undefined; d = conn.queue.shift()) {
-      if (conn.ws.isPaused && conn.queue.length < this.deps.limits.maxQueuedMessages) conn.ws.resume();
       if (d.event === 'close') {
         await this.closed(conn.app, conn.url, conn.headers, conn.id, d.body, d.code);
         continue;
       }
+      conn.taken(this.deps.limits.maxQueuedMessages);
       const answer = await this.gated(conn.app, eventRequest('message', 'POST', conn.url, conn.headers, conn.id, d.body, d.binary));
-      if ('code' in answer) closeFor(conn.ws, answer);
+      if ('code' in answer) closeFor(conn, answer);
       else await this.reply(conn, answer);
     }
     conn.delivering = false;
@@ -188,13 +176,9 @@ export class WebSocketIngress {
 
   /** Sends the response body as a message (waiting until the socket took it: slow readers slow their own queue), then closes if asked. */
   private async reply(conn: Connection, r: GuestResponse): Promise<void> {
-    const ws = conn.ws;
-    if (r.body.byteLength > 0 && ws.readyState === WebSocket.OPEN) {
-      const binary = headerValue(r.headers, 'content-type') === BINARY;
-      await new Promise<void>((resolve) => ws.send(r.body, { binary }, () => resolve()));
-    }
+    if (r.body.byteLength > 0) await conn.send(r.body, headerValue(r.headers, 'content-type') === BINARY);
     const close = headerValue(r.headers, CLOSE_HEADER);
-    if (close !== null) closeAsAsked(ws, close);
+    if (close !== null) closeAsAsked(conn, close);
   }
 
   /** An open or a message, through the app's gate: a full gate refuses it, as it refuses an HTTP request. */
@@ -233,14 +217,6 @@ export class WebSocketIngress {
   }
 }
 
-/** Why an event could not be delivered, as an HTTP answer (the same fields ingress answers HTTP errors with). */
-interface Refusal {
-  status: number;
-  code: string;
-  message: string;
-  hint: string;
-}
-
 function eventRequest(event: WebSocketEvent, method: string, url: string, headers: Array<[string, string]>, id: string, body: Uint8Array, binary: boolean, closeCode?: number): GuestRequest {
   const own: Array<[string, string]> = [[EVENT_HEADER, event], [CONNECTION_HEADER, id]];
   if (event === 'message') own.push(['content-type', binary ? BINARY : TEXT]);
@@ -257,35 +233,20 @@ function guestHeaders(raw: string[]): Array<[string, string]> {
   return out;
 }
 
-/**
- * The message as its own bytes. ws hands out views into the socket's read buffer (up to 64 KiB), and
- * posting a view to a scheduler thread clones the whole buffer behind it.
- */
-function exactBytes(data: Buffer): Uint8Array {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
-}
-
 function headerValue(headers: Array<[string, string]>, name: string): string | null {
   for (const [k, v] of headers) if (k.toLowerCase() === name) return v;
   return null;
 }
 
-/** The app's `flick-websocket-close: CODE [REASON]`; a code or reason ws refuses (RFC 6455) closes with 1011 instead. */
-function closeAsAsked(ws: WebSocket, header: string): void {
+/** The app's `flick-websocket-close: CODE [REASON]`; a code or reason the protocol refuses (RFC 6455) closes with 1011 instead. */
+function closeAsAsked(conn: Connection, header: string): void {
   const space = header.indexOf(' ');
-  const code = Number(space < 0 ? header : header.slice(0, space));
-  const reason = space < 0 ? '' : header.slice(space + 1);
-  try {
-    ws.close(code, reason);
-  } catch {
-    ws.close(CLOSE.internalError, `flick: bad ${CLOSE_HEADER} header`);
-  }
+  conn.close(Number(space < 0 ? header : header.slice(0, space)), space < 0 ? '' : header.slice(space + 1));
 }
 
 /** An event the app could not take: overload asks the client to come back later, a vanished app is going away, anything else is an error. */
-function closeFor(ws: WebSocket, r: Refusal): void {
-  const code = r.status === 503 ? CLOSE.tryAgainLater : r.status === 404 ? CLOSE.goingAway : CLOSE.internalError;
-  if (ws.readyState === WebSocket.OPEN) ws.close(code, r.code.slice(0, 120));
+function closeFor(conn: Connection, r: Refusal): void {
+  conn.close(r.status === 503 ? CLOSE.tryAgainLater : r.status === 404 ? CLOSE.goingAway : CLOSE.internalError, r.code.slice(0, 120));
 }
 
 /** An HTTP response written straight onto an upgrade's socket (which the http server no longer serves), closing it after. */
@@ -299,7 +260,5 @@ function answerOnSocket(req: IncomingMessage, socket: Socket): ServerResponse {
   });
   return res;
 }
-
-function ignore(): void {}
 
 const EMPTY = new Uint8Array(0);

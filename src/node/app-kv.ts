@@ -9,6 +9,7 @@ import type { KvNamespace } from '../runtime/request.js';
 
 export class AppKvStore {
   private readonly root: RootDatabase;
+  private readonly dbs = new Map<string, Database<Buffer, Buffer>>();
 
   constructor(path: string) {
     this.root = open({ path, compression: false, maxDbs: 4096 });
@@ -18,6 +19,18 @@ export class AppKvStore {
   namespaces(app: string, names: readonly string[]): Map<string, KvNamespace> {
     const db = this.root.openDB<Buffer, Buffer>({ name: `kv:${app}`, keyEncoding: 'binary', encoding: 'binary' });
     return new Map(names.map((ns) => [ns, new LmdbNamespace(db, ns)]));
+  }
+
+  /**
+   * Applies one committed write of app `app` (in a cluster the node's main thread is the only
+   * writer: kv-journal.ts). `value` null deletes. Asynchronous: LMDB batches such writes into one
+   * transaction (one fsync), and the replicated store already holds them durably.
+   */
+  apply(app: string, ns: string, key: Uint8Array, value: Uint8Array | null): Promise<unknown> {
+    let db = this.dbs.get(app);
+    if (!db) this.dbs.set(app, (db = this.root.openDB<Buffer, Buffer>({ name: `kv:${app}`, keyEncoding: 'binary', encoding: 'binary' })));
+    const k = Buffer.concat([Buffer.from(`${ns}\0`), key]);
+    return value ? db.put(k, Buffer.from(value)) : db.remove(k);
   }
 
   close(): Promise<void> {

@@ -123,7 +123,7 @@ export class Telemetry {
   private instanceEvent(event: InstanceEvent, rec: InstanceRecord): void {
     const fields = { app: rec.app, release: rec.release, instance: rec.id, scheduler: rec.scheduler, restarts: rec.restarts };
     if (event === 'crash' || event === 'lost') this.log.warn(fields, `instance ${rec.id} ${event === 'crash' ? 'crashed' : 'was lost with its scheduler'}; it restarts on its next request`);
-    else if (event === 'migrate') this.log.info(fields, `instance ${rec.id} moved to scheduler ${rec.scheduler}`);
+    else if (event === 'migrate') this.log.info(fields, `instance ${rec.id} moved to ${rec.movedTo !== undefined ? `node ${rec.movedTo}` : `scheduler ${rec.scheduler}`}`);
     else this.log.debug(fields, `instance ${rec.id} ${event}`);
   }
 

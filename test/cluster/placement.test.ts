@@ -60,6 +60,25 @@ test('replicas spread zone first, then host within a zone, then disk within a ho
   );
 });
 
+test('re-placing moves nothing in an unchanged cluster, and after a loss spreads as well as placing from scratch', () => {
+  fc.assert(
+    fc.property(cluster, fc.integer({ min: 1, max: 8 }), (candidates, count) => {
+      const first = placeReplicas(count, 16 * MiB, candidates).map((p) => p.node);
+      const again = placeReplicas(count, 16 * MiB, candidates, { current: first }).map((p) => p.node);
+      assert.deepEqual(again, first, 'an unchanged cluster moves nothing');
+      // The spread property above holds with or without `current`: stickiness ranks after every domain.
+      const lost = first[0];
+      const rest = candidates.filter((c) => c.node !== lost);
+      if (rest.length === 0) return;
+      const after = placeReplicas(count, 16 * MiB, rest, { current: first }).map((p) => p.node);
+      const fresh = placeReplicas(count, 16 * MiB, rest).map((p) => p.node);
+      const zones = (nodes: string[]) => new Set(nodes.map((n) => rest.find((c) => c.node === n)!.topology.zone)).size;
+      assert.equal(zones(after), zones(fresh), 'as many zones as a placement from scratch');
+    }),
+    { numRuns: RUNS },
+  );
+});
+
 test('two replicas never share a disk or a zone when another choice exists (declared shared disks and zones)', () => {
   const node = (name: string, host: string, disk: string, zone: string): Candidate => ({ node: name, topology: { hostId: host, disk, cacheGroups: ['0-1'], numaNodes: [0], zone, rack: null }, freeBytes: 1024 * MiB });
   // n1 and n2 share host and disk; n3 is elsewhere in the same zone; n4 in another zone.

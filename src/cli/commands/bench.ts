@@ -4,20 +4,8 @@
  */
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CliError } from '../errors.js';
-import { INSTANCE_HOST_FLAGS } from '../../host/v8-flags.js';
-import { benchDistDir } from '../../host/install-root.js';
-
-
-export function availableBenches(): string[] {
-  if (!existsSync(benchDistDir)) return [];
-  return readdirSync(benchDistDir)
-    .filter((f) => f.endsWith('.js') && !f.startsWith('_'))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
+import { availableBenches, benchProcessArgs, benchResult } from '../bench-process.js';
 
 export function register(program: Command): void {
   program
@@ -26,18 +14,15 @@ export function register(program: Command): void {
     .option('--json', 'print only the JSON result')
     .option('--quick', 'fewer repetitions (for smoke tests; figures are less stable)')
     .description('run a benchmark and print its figures')
-    .addHelpText('after', () => `\nBenchmarks: ${availableBenches().join(', ') || '(none built: run npm run build)'}\n\nExample:\n  $ npx flick bench spawn --json\n`)
+    .addHelpText('after', () => `\nBenchmarks: ${availableBenches().join(', ') || '(none built: run npm run build)'}\n\nExamples:\n  $ npx flick bench spawn --json\n  $ npx flick bench all --json    (every benchmark, then docs/benchmarks.md and its charts)\n`)
     .action((name: string, opts: { json?: boolean; quick?: boolean }) => {
       const names = availableBenches();
       if (!names.includes(name)) {
         throw new CliError(`there is no benchmark named '${name}'`, `choose one of: ${names.join(', ')}`, 2);
       }
-      const args = [...INSTANCE_HOST_FLAGS, '--expose-gc', join(benchDistDir, `${name}.js`)];
-      if (opts.quick) args.push('--quick');
-      const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
-      const out = r.stdout.toString().trim();
+      const r = spawnSync(process.execPath, benchProcessArgs(name, opts.quick ? ['--quick'] : []), { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
       if (r.status !== 0) throw new CliError(`benchmark '${name}' failed (exit ${r.status ?? r.signal})`, 'see the messages above');
-      const result = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1)) as Record<string, unknown>;
+      const result = benchResult(r.stdout.toString());
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
     });

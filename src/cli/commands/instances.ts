@@ -1,9 +1,8 @@
-/** `flick ps` lists instances; `flick migrate` moves one to another scheduler; `flick snapshot` hibernates one now. */
+/** `flick ps` lists instances; `flick migrate` moves one to another scheduler or node; `flick snapshot` hibernates one now. */
 import type { Command } from 'commander';
 import type { InstanceView } from '../../node/instance-table.js';
 import type { MemberInfo } from '../../cluster/membership.js';
 import { ApiClient, withServer, type ServerOptions } from '../client.js';
-import { CliError } from '../errors.js';
 import { printTable } from '../render/table.js';
 
 export function register(program: Command): void {
@@ -37,13 +36,19 @@ export function register(program: Command): void {
 
   withServer(program.command('migrate'))
     .argument('<instance>', 'instance id (see flick ps)')
-    .requiredOption('--to <target>', 'scheduler number on this node')
+    .requiredOption('--to <target>', 'scheduler number on this node, or (in a cluster) the name of another node')
     .option('--json', 'print the result as JSON')
-    .description('move a live instance to another scheduler; requests meanwhile are held, not dropped')
-    .addHelpText('after', '\nExample:\n  $ npx flick migrate counter-1 --to 1\n')
+    .description('move a live instance to another scheduler or node; requests meanwhile are held, not dropped')
+    .addHelpText('after', '\nExamples:\n  $ npx flick migrate counter-1 --to 1\n  $ npx flick migrate counter-1 --to node-b --server http://10.0.0.5:7070\n')
     .action(async (instance: string, opts: ServerOptions & { to: string; json?: boolean }) => {
+      if (!/^\d+$/.test(opts.to)) {
+        // A node name: the instance moves to that node (per-key instances; the key is pinned there).
+        const r = await new ApiClient(opts).json<{ node: string; instance: string; pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/move`, { node: opts.to });
+        if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else process.stdout.write(`moved ${instance} to node ${r.node} as ${r.instance} (paused ${r.pauseMs.toFixed(2)} ms)\n`);
+        return;
+      }
       const to = Number(opts.to);
-      if (!Number.isInteger(to) || to < 0) throw new CliError(`--to ${opts.to} is not a scheduler number`, 'schedulers are numbered from 0 (see flick ps)', 2);
       const r = await new ApiClient(opts).json<{ pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to });
       if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stdout.write(`moved ${instance} to scheduler ${to} (paused ${r.pauseMs.toFixed(2)} ms)\n`);

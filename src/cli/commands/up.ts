@@ -13,6 +13,7 @@ import { CliError } from '../errors.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
 import { trapHandlerDisabled } from '../../host/v8-flags.js';
 import { examplesDir } from '../../host/install-root.js';
+import { holdersFor, MAX_HOLDERS, processFileLimit } from '../../ingress/ws-holder/sizing.js';
 
 export const DEMO_APPS = ['hello', 'counter', 'kv'];
 
@@ -30,14 +31,15 @@ export function register(program: Command): void {
     .option('--zone <zone>', 'failure-domain label: zone (with --etcd)')
     .option('--rack <rack>', 'failure-domain label: rack (with --etcd)')
     .option('--advertise <url>', 'the URL other nodes reach this one at (default: the listen URL)')
+    .option('--ws-holders <n>', 'child processes that hold WebSocket sockets, past one process\'s open-file limit; 0 holds them in the node process (default: auto, enough for 100,000 when the limit is lower)', 'auto')
     .addHelpText('after', '\nExample:\n  $ npx flick up --demo\n  flick ready http://127.0.0.1:7070\n  $ curl http://hello.localhost:7070/\n')
-    .action(async (opts: { port: string; data: string; listen: string; schedulers?: string; demo?: boolean; etcd?: string; nodeName?: string; zone?: string; rack?: string; advertise?: string }) => {
+    .action(async (opts: { port: string; data: string; listen: string; schedulers?: string; demo?: boolean; etcd?: string; nodeName?: string; zone?: string; rack?: string; advertise?: string; wsHolders: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${opts.port} is not a port number`, 'use a number between 1 and 65535 (0 picks a free one)', 2);
       if (!trapHandlerDisabled()) process.stderr.write('flick: warning: running with the wasm trap handler on; instance density is limited (run through npx flick)\n');
       let daemon: Daemon;
       try {
-        daemon = await Daemon.start({ host: opts.listen, port, dataDir: opts.data, schedulers: opts.schedulers ? Number(opts.schedulers) : undefined, cluster: clusterOptions(opts) });
+        daemon = await Daemon.start({ host: opts.listen, port, dataDir: opts.data, schedulers: opts.schedulers ? Number(opts.schedulers) : undefined, cluster: clusterOptions(opts), ingress: { wsHolders: wsHolders(opts.wsHolders) } });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use`, `start on another port: flick up --port ${port + 1}`);
@@ -53,6 +55,8 @@ export function register(program: Command): void {
           throw e;
         }
       }
+      const holders = daemon.ingress.websockets.holders;
+      if (holders) process.stderr.write(`flick: WebSockets are held by ${holders.count} holder processes (open files are limited to ${processFileLimit()} per process): room for ~${holders.capacity.toLocaleString('en')}\n`);
       process.stdout.write(`flick ready ${daemon.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -61,6 +65,14 @@ export function register(program: Command): void {
       });
       await daemon.stop();
     });
+}
+
+/** `--ws-holders`: a count, or `auto` (from this process's open-file limit: src/ingress/ws-holder/sizing.ts). */
+function wsHolders(value: string): number {
+  if (value === 'auto') return holdersFor(processFileLimit());
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_HOLDERS) throw new CliError(`--ws-holders ${value} is not a holder count`, `use auto, 0 (WebSockets in the node process) or a number up to ${MAX_HOLDERS}`, 2);
+  return n;
 }
 
 function clusterOptions(opts: { etcd?: string; nodeName?: string; zone?: string; rack?: string; advertise?: string }): ClusterOptions | undefined {

@@ -1,6 +1,7 @@
 /**
- * One JS instance: its own V8 isolate (own heap, memory limit and CPU clock), started from the
- * prelude snapshot, with the app's bundle evaluated in it. Calls run synchronously on the calling
+ * One JS instance: a V8 isolate of its own while it lives (own heap, memory limit and CPU clock),
+ * new from the prelude snapshot or recycled from an instance of the same app that ended cleanly
+ * (see JsApp), and a new context in it where the app's bundle is evaluated. Calls run synchronously on the calling
  * thread (like wasm instances) under the call's CPU budget; a handler that awaits outbound fetches
  * is resumed as they complete, and the wall-clock deadline ends whatever is still pending.
  */
@@ -14,7 +15,6 @@ import { CpuBudget } from './cpu-budget.js';
 import { classifyIsolateError, cpuExceeded, deadlineExceeded, guestFailure, notReady, type GuestFailureKind } from './failures.js';
 import { hostCallbacks, type CallHooks } from './host-capabilities.js';
 import type { OutboundRequest, OutboundResponse } from './outbound.js';
-import { preludeSnapshot } from './prelude-snapshot.js';
 
 /** What a JS instance hands to its successor: `env.state` and its counters. */
 export interface JsSnapshot {
@@ -52,8 +52,11 @@ interface InFlightCall {
   id: number;
   budget: CpuBudget;
   deadline: NodeJS.Timeout;
-  /** Aborts the call's outbound fetches when it ends. */
-  outbound: AbortController;
+  /**
+   * Aborts the call's outbound fetches when it ends; made by the first fetch (measured: making and
+   * aborting one on every call cost ~50 µs, a fifth of a hello call on the scheduler).
+   */
+  outbound: AbortController | null;
   /** The guest's answer, recorded by the respond callback and acted on once the guest has returned. */
   answer: { ok: boolean; payload: unknown } | null;
   /** A capability refused during the call: if the call then fails, this is why. */
@@ -65,6 +68,12 @@ interface InFlightCall {
 export class JsInstance implements SandboxInstance<JsSnapshot> {
   private readonly app: JsApp;
   private readonly isolate: ivm.Isolate;
+  /** Instances the isolate has hosted, this one included. */
+  private readonly isolateUses: number;
+  /** Handles into this instance's context, released when the isolate goes back to the app. */
+  private readonly handles: Array<{ release(): void }> = [];
+  /** The isolate went back to the app: it is no longer this instance's to read or dispose. */
+  private released = false;
   private readonly bridge: GuestBridge;
   private _state: InstanceState = 'ready';
   private calls: number;
@@ -77,7 +86,9 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
     this.app = app;
     this.calls = calls;
     this.cpuUsed = cpuUsed;
-    this.isolate = new ivm.Isolate({ memoryLimit: app.memoryLimitMiB, snapshot: preludeSnapshot() });
+    const { isolate, uses } = app.takeIsolate();
+    this.isolate = isolate;
+    this.isolateUses = uses + 1;
     const budget = new CpuBudget(this.cpuClock, Math.max(app.manifest.resources.cpuMsPerCall, STARTUP_CPU_MS));
     try {
       this.bridge = this.start(stateJson, budget);
@@ -120,7 +131,7 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
         id: this.nextCallId++,
         budget: new CpuBudget(this.cpuClock, limits.cpuMsPerCall),
         deadline: setTimeout(() => this.end(call, deadlineExceeded(limits)), limits.deadlineMs),
-        outbound: new AbortController(),
+        outbound: null,
         answer: null,
         refusal: null,
         resolve,
@@ -158,34 +169,49 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
     return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: heap.total_heap_size + heap.externally_allocated_size };
   }
 
+  /**
+   * Ends the instance. One that is idle and sound (never failed, never hit a limit) hands its
+   * isolate back to the app for a later instance, its context released; any other takes the
+   * isolate down with it, as a call still in flight may have left work inside.
+   */
   dispose(): void {
     if (this.call) this.end(this.call, notReady(true));
-    this.kill();
+    if (this._state !== 'ready') return this.kill();
+    this.cpuClock();
+    this._state = 'dead';
+    this.released = true;
+    for (const handle of this.handles.splice(0)) handle.release();
+    this.app.recycleIsolate(this.isolate, this.isolateUses);
   }
 
   /** Wires the instance up: boot the prelude with the host callbacks, then evaluate the bundle and install its handler. */
   private start(stateJson: string, budget: CpuBudget): GuestBridge {
-    const context = this.isolate.createContextSync();
-    const boot = context.global.getSync('__flickBoot', { reference: true });
-    const callbacks = new ivm.ExternalCopy(hostCallbacks(this.app.grants, this.callHooks())).copyInto();
-    const config = new ivm.ExternalCopy({ kv: [...this.app.grants.kv.keys()], stateJson }).copyInto();
-    const bridge = boot.applySync(undefined, [callbacks, config], { result: { reference: true }, timeout: budget.timeoutMs() }) as ivm.Reference<Record<keyof GuestBridge | 'install', unknown>>;
-    const module = this.app.compileBundle(this.isolate);
+    const context = this.keep(this.isolate.createContextSync());
+    const boot = this.keep(context.global.getSync('__flickBoot', { reference: true }));
+    const callbacks = new ivm.ExternalCopy(hostCallbacks(this.app.grants, this.callHooks())).copyInto({ release: true });
+    const config = new ivm.ExternalCopy({ kv: [...this.app.grants.kv.keys()], stateJson }).copyInto({ release: true });
+    const bridge = this.keep(boot.applySync(undefined, [callbacks, config], { result: { reference: true }, timeout: budget.timeoutMs() }) as ivm.Reference<Record<keyof GuestBridge | 'install', unknown>>);
+    const module = this.keep(this.app.compileBundle(this.isolate));
     module.instantiateSync(context, refuseImport);
     module.evaluateSync({ timeout: budget.timeoutMs() });
-    const install = bridge.getSync('install', { reference: true });
-    install.applySync(undefined, [module.namespace.derefInto()], { timeout: budget.timeoutMs() });
+    const install = this.keep(bridge.getSync('install', { reference: true }));
+    install.applySync(undefined, [this.keep(module.namespace).derefInto()], { timeout: budget.timeoutMs() });
     if (budget.exceeded()) throw cpuExceeded(this.app.manifest.resources, `start-up used ${budget.usedMicros()} µs`);
     return {
-      dispatch: bridge.getSync('dispatch', { reference: true }),
-      complete: bridge.getSync('complete', { reference: true }),
-      readState: bridge.getSync('readState', { reference: true }),
+      dispatch: this.keep(bridge.getSync('dispatch', { reference: true })),
+      complete: this.keep(bridge.getSync('complete', { reference: true })),
+      readState: this.keep(bridge.getSync('readState', { reference: true })),
     };
   }
 
-  /** The isolate's CPU time; after a dispose (which can happen inside isolated-vm, on a memory limit) the last reading. */
+  private keep<T extends { release(): void }>(handle: T): T {
+    this.handles.push(handle);
+    return handle;
+  }
+
+  /** The isolate's CPU time; after a dispose (which can happen inside isolated-vm, on a memory limit) or a hand-back, the last reading. */
   private readonly cpuClock = (): bigint => {
-    if (!this.isolate.isDisposed) this.lastCpuNs = this.isolate.cpuTime;
+    if (!this.released && !this.isolate.isDisposed) this.lastCpuNs = this.isolate.cpuTime;
     return this.lastCpuNs;
   };
 
@@ -208,6 +234,7 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
     const settle = (ok: boolean, payload: unknown) => {
       if (this.call === call) this.enter(call, this.bridge.complete, [fetchId, ok, payload]);
     };
+    call.outbound ??= new AbortController();
     this.app.outbound(request, call.outbound.signal).then(
       (response) => {
         const problem = outboundResponseProblem(response);
@@ -249,7 +276,7 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
     if (this.call !== call) return;
     this.call = null;
     clearTimeout(call.deadline);
-    call.outbound.abort();
+    call.outbound?.abort();
     this.calls++;
     this.cpuUsed += call.budget.usedMicros();
     if (outcome instanceof SandboxError) {
@@ -265,7 +292,8 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
   private kill(): void {
     this.cpuClock();
     this._state = 'dead';
-    if (!this.isolate.isDisposed) this.isolate.dispose();
+    this.handles.length = 0;
+    if (!this.released && !this.isolate.isDisposed) this.isolate.dispose();
   }
 }
 

@@ -24,8 +24,12 @@ export const MAX_CGI_HEADER_BYTES = 64 * 1024;
 const HINT = 'a CGI program prints headers, a blank line, then the body, e.g. "Content-Type: text/plain\\n\\nhello"';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** Framing is the server's business (the body's length is known): the program's own claims are dropped. */
-const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection']);
+/**
+ * Framing and the connection are the server's business (the body's length is known): the program's
+ * own claims are dropped, as the flick ABI and JS apps drop them (a `Trailer` on a framed body would
+ * even make Node refuse the whole response).
+ */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer']);
 
 /** The CGI meta-variables of a request, in a fixed order (CGI ones, then HTTP_* in header order). */
 export function cgiEnvironment(request: GuestRequest, opts: CgiOptions = {}): Array<[string, string]> {
@@ -96,7 +100,7 @@ export function parseCgiResponse(output: Uint8Array): GuestResponse {
     const name = colon > 0 ? line.slice(0, colon) : '';
     if (!TOKEN.test(name)) throw badResponse(`line ${lineNo} is not a header ("Name: value"): ${preview(line)}`);
     const value = line.slice(colon + 1).trim();
-    if (CONTROL.test(value)) throw badResponse(`header ${name} has a control character in its value`);
+    if (CONTROL.test(value)) throw badResponse(`header ${preview(name)} has a control character in its value`);
     const lower = name.toLowerCase();
     if (lower === 'status') {
       if (status !== null) throw badResponse('the Status header appears twice');
@@ -115,10 +119,11 @@ export function parseCgiResponse(output: Uint8Array): GuestResponse {
   return { status: status ?? (hasLocation ? 302 : 200), headers, body: new Uint8Array(output.subarray(pos)) };
 }
 
+/** A final status: a 1xx is an interim answer, after which the client would wait for the real one. */
 function parseStatus(value: string): number {
   const match = /^(\d{3})(?:[ \t].*)?$/.exec(value);
   const code = match ? Number(match[1]) : 0;
-  if (code < 100 || code > 599) throw badResponse(`Status must be a code from 100 to 599 and an optional reason, not ${preview(value)}`);
+  if (code < 200 || code > 599) throw badResponse(`Status must be a code from 200 to 599 and an optional reason, not ${preview(value)}`);
   return code;
 }
 

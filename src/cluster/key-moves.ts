@@ -1,0 +1,185 @@
+/**
+ * Per-key instances moving between nodes, live, by snapshot: on a membership change (only the keys
+ * whose owner changed), on an operator's `flick migrate INSTANCE --to NODE`, when a new owner asks
+ * for a key it has just gained (a handoff), and before this node leaves the cluster (drain).
+ *
+ * One move: requests for the key are held at the key router (`settled`), the instance is quiesced,
+ * snapshotted and freed (key-transfer.ts), the snapshot is posted to the new node's control API,
+ * which registers it; then the held requests are forwarded there. For a while afterwards this node
+ * remembers where the key went (`movedTo`), so requests from nodes whose view is a moment behind
+ * still reach it. A failed post leaves the instance here, as it was.
+ */
+import { KeyDirectory, keyId } from './key-directory.js';
+import { adopt, decodeTravelling, detach, encodeTravelling, servingKeys, servingRecord, settleMoved, settleStayed, KeyTransferError } from './key-transfer.js';
+import { ForwardError, type PeerForwarder } from './forward.js';
+import type { FlickNode } from '../node/node.js';
+
+/** How long a move's post to the new node may take (a snapshot of up to the app's memory limit). */
+const IMPORT_TIMEOUT_MS = 15_000;
+/** Moves run at once during a rebalance: enough to overlap snapshots with transfers, few enough not to starve requests. */
+const REBALANCE_CONCURRENCY = 4;
+
+export interface PeerAddresses {
+  addressOf(node: string): string | undefined;
+}
+
+export interface MoveLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface MoveResult {
+  node: string;
+  /** Time requests to the key were held: from the start of the quiesce to the new node's acknowledgement. */
+  pauseMs: number;
+  /** The instance's id on the new node. */
+  instance: string;
+}
+
+export class KeyMoves {
+  private readonly moving = new Map<string, Promise<void>>();
+  private readonly movedAway = new Map<string, { node: string; until: number }>();
+  private rebalancing: Promise<void> | null = null;
+  private rebalanceAgain = false;
+  readonly counters = { movedOut: 0, movedIn: 0, failed: 0 };
+  /** Every finished move out, with its pause (telemetry, tests). */
+  readonly history: Array<{ app: string; key: string; to: string; pauseMs: number; why: string }> = [];
+
+  constructor(
+    private readonly node: FlickNode,
+    private readonly directory: KeyDirectory,
+    private readonly peers: PeerAddresses,
+    private readonly link: PeerForwarder,
+    private readonly log: MoveLog,
+    private readonly rememberMs: number,
+  ) {}
+
+  /** Resolves once no move of the key out of this node is in progress. */
+  async settled(app: string, key: string): Promise<void> {
+    for (let p = this.moving.get(keyId(app, key)); p; p = this.moving.get(keyId(app, key))) await p;
+  }
+
+  isMoving(app: string, key: string): boolean {
+    return this.moving.has(keyId(app, key));
+  }
+
+  /** Where the key went when this node moved it out recently. */
+  movedTo(app: string, key: string): string | undefined {
+    const id = keyId(app, key);
+    const away = this.movedAway.get(id);
+    if (!away) return undefined;
+    if (away.until > Date.now()) return away.node;
+    this.movedAway.delete(id);
+    return undefined;
+  }
+
+  /** Moves the key's instance to `to`; null when this node does not hold it. */
+  async move(app: string, key: string, to: string, why: string): Promise<MoveResult | null> {
+    await this.settled(app, key);
+    const rec = servingRecord(this.node, app, key);
+    if (!rec) return null;
+    const address = this.peers.addressOf(to);
+    if (address === undefined || to === this.directory.self) {
+      throw new KeyTransferError(`node ${to} is not a live member of the cluster`, 'list the nodes with flick nodes', 404, 'no_such_node');
+    }
+    const id = keyId(app, key);
+    let done!: () => void;
+    this.moving.set(id, new Promise<void>((r) => (done = r)));
+    const t0 = performance.now();
+    try {
+      const travelling = await detach(this.node, rec);
+      let instance: string;
+      try {
+        const res = await this.link.call(address, 'POST', '/cluster/keys/import', encodeTravelling(travelling), { timeoutMs: IMPORT_TIMEOUT_MS, peer: to });
+        if (res.status !== 200) throw new KeyTransferError(`node ${to} refused key '${key}' of ${app}: ${res.body.toString().slice(0, 300)}`, 'the instance stays on this node', 503, 'move_refused');
+        instance = (JSON.parse(res.body.toString()) as { instance: string }).instance;
+      } catch (e) {
+        settleStayed(rec, travelling);
+        this.counters.failed++;
+        throw e;
+      }
+      this.movedAway.set(id, { node: to, until: Date.now() + this.rememberMs });
+      settleMoved(this.node, rec, to);
+      const pauseMs = performance.now() - t0;
+      this.counters.movedOut++;
+      this.history.push({ app, key, to, pauseMs, why });
+      if (this.history.length > 1000) this.history.shift();
+      return { node: to, pauseMs, instance };
+    } finally {
+      this.moving.delete(id);
+      done();
+    }
+  }
+
+  /** The arriving end of a move (POST /cluster/keys/import). */
+  import(body: Uint8Array): { instance: string; app: string; key: string } {
+    const t = decodeTravelling(body);
+    const rec = adopt(this.node, t);
+    this.movedAway.delete(keyId(t.app, t.key));
+    this.counters.movedIn++;
+    return { instance: rec.id, app: t.app, key: t.key };
+  }
+
+  /**
+   * A node that has just become the key's owner asks for it (POST /cluster/keys/handoff). Answers
+   * where the key is now: `to` once moved there, another node if it went elsewhere, null when this
+   * node never had it.
+   */
+  async handoff(app: string, key: string, to: string): Promise<{ at: string | null }> {
+    const moved = await this.move(app, key, to, 'handoff');
+    if (moved) return { at: moved.node };
+    return { at: this.movedTo(app, key) ?? null };
+  }
+
+  /**
+   * After a membership change: every key this node holds but no longer owns goes to its owner.
+   * Runs one pass at a time; a change during a pass makes another pass follow.
+   */
+  rebalance(): Promise<void> {
+    if (this.rebalancing) {
+      this.rebalanceAgain = true;
+      return this.rebalancing;
+    }
+    this.rebalancing = (async () => {
+      do {
+        this.rebalanceAgain = false;
+        const due = servingKeys(this.node).filter((r) => {
+          const owner = this.directory.ownerOf(r.app, r.key);
+          return owner !== null && owner !== this.directory.self;
+        });
+        if (due.length) this.log.info({ keys: due.length, members: this.directory.live }, 'membership changed: moving keys to their new owners');
+        await this.moveAll(due.map((r) => ({ app: r.app, key: r.key, to: this.directory.ownerOf(r.app, r.key)! })), 'membership');
+      } while (this.rebalanceAgain);
+    })().finally(() => {
+      this.rebalancing = null;
+    });
+    return this.rebalancing;
+  }
+
+  /** Before this node leaves: every key it holds goes to the node that owns it without this one. */
+  async drain(): Promise<void> {
+    const self = this.directory.self;
+    const due = servingKeys(this.node).flatMap((r) => {
+      const pin = this.directory.pinOf(r.app, r.key);
+      const to = pin && pin.node !== self && this.directory.isLive(pin.node) ? pin.node : this.directory.ownerWithout(r.app, r.key, self);
+      return to === null ? [] : [{ app: r.app, key: r.key, to }];
+    });
+    await this.moveAll(due, 'leaving');
+  }
+
+  private async moveAll(due: Array<{ app: string; key: string; to: string }>, why: string): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const { app, key, to } = due[next++];
+        try {
+          await this.move(app, key, to, why);
+        } catch (e) {
+          const err = e as Error;
+          this.log.warn({ app, key, to, err: err.message, unreachable: e instanceof ForwardError }, 'a key could not be moved to its new owner; it stays here');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REBALANCE_CONCURRENCY, due.length) }, worker));
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The request path of a cluster node for per-key apps: a request is served by the node that holds
+ * its key's instance, whichever node it reached. In order:
+ *   1. a move of the key out of this node is in progress → wait for it (held, not refused);
+ *   2. this node moved the key away a moment ago → forward to where it went;
+ *   3. this node holds the key → serve here;
+ *   4. another node owns it (rendezvous / pin) → forward there;
+ *   5. otherwise the key is this node's to serve: if it may still be on a previous owner (a recent
+ *      membership change, a pin's move), ask that node to hand it over first, then serve here.
+ * Only the owner in this node's view takes a key over (5), so two nodes never both start it; when
+ * views disagree for a moment (a change propagating), a request is sent on at most MAX_HOPS times,
+ * then answered 503 + Retry-After. Other apps pass straight through to `next`.
+ */
+import type { Dispatcher } from '../ingress/server.js';
+import type { GuestRequest, GuestResponse } from '../runtime/request.js';
+import { DispatchError, KeyMovedAway, type FlickNode } from '../node/node.js';
+import { instanceKey } from '../node/instance-key.js';
+import type { KeySource } from '../image/manifest.js';
+import { ForwardError, MAX_HOPS, takeForwarded, type PeerForwarder } from './forward.js';
+import { keyId, type KeyDirectory } from './key-directory.js';
+import type { KeyMoves, PeerAddresses } from './key-moves.js';
+import { adopt, servingRecord, type TravellingKey } from './key-transfer.js';
+
+/** How long asking a previous owner for a key may take (it moves the key to us before answering). */
+const HANDOFF_TIMEOUT_MS = 20_000;
+/** Added to the app's deadline to bound a forwarded request. */
+const FORWARD_SLACK_MS = 5_000;
+/** How long a per-key request waits for this node to finish joining (its view of the members). */
+const JOIN_WAIT_MS = 10_000;
+
+export class KeyRouter implements Dispatcher {
+  private readonly acquiring = new Map<string, Promise<string | null>>();
+  readonly counters = { local: 0, forwarded: 0, handoffs: 0 };
+
+  constructor(
+    private readonly node: FlickNode,
+    private readonly directory: KeyDirectory,
+    private readonly moves: KeyMoves,
+    private readonly peers: PeerAddresses,
+    private readonly link: PeerForwarder,
+    private readonly token: string,
+    private readonly next: Dispatcher,
+    private readonly checkpoints: { take(app: string, key: string): TravellingKey | null } | null,
+    /** Settles once this node knows the members: other nodes may forward to it a moment before. */
+    private readonly joined: Promise<void>,
+  ) {}
+
+  /** Whether `app` takes this path: a per-key app. */
+  handles(app: string): boolean {
+    return this.keySource(app) !== null;
+  }
+
+  async dispatch(app: string, request: GuestRequest): Promise<GuestResponse> {
+    const source = this.keySource(app);
+    if (!source) return this.next.dispatch(app, request);
+    // Serving before this node knows the members would start keys that live elsewhere.
+    if (this.directory.live.length === 0) await this.untilJoined();
+    const mark = takeForwarded(request, this.token);
+    return this.route(app, instanceKey(source, request), request, mark?.hops ?? 0);
+  }
+
+  private async route(app: string, key: string, request: GuestRequest, hops: number): Promise<GuestResponse> {
+    if (this.moves.isMoving(app, key)) await this.moves.settled(app, key);
+    const away = this.moves.movedTo(app, key);
+    if (away !== undefined && this.directory.isLive(away)) return this.forward(away, app, request, hops + 1);
+    if (servingRecord(this.node, app, key)) return this.local(app, key, request, hops);
+    const owner = this.directory.ownerOf(app, key);
+    if (owner !== null && owner !== this.directory.self) return this.forward(owner, app, request, hops + 1);
+    // Ours to serve: only the owner takes a key over, so two nodes never both start it.
+    const elsewhere = await this.acquire(app, key);
+    if (elsewhere !== null) return this.forward(elsewhere, app, request, hops + 1);
+    this.restoreCheckpoint(app, key);
+    return this.local(app, key, request, hops);
+  }
+
+  /**
+   * No live node had the key: if this node keeps a checkpoint of it (it was the successor of a
+   * node that is gone), the key comes back from it instead of starting fresh.
+   */
+  private restoreCheckpoint(app: string, key: string): void {
+    if (!this.checkpoints || servingRecord(this.node, app, key)) return;
+    const cp = this.checkpoints.take(app, key);
+    if (!cp) return;
+    // A checkpoint of another release than the one serving now cannot be restored by this one's code.
+    if (this.node.active.get(app)?.release !== cp.release) return;
+    adopt(this.node, cp);
+  }
+
+  private async local(app: string, key: string, request: GuestRequest, hops: number): Promise<GuestResponse> {
+    this.counters.local++;
+    try {
+      return await this.next.dispatch(app, request);
+    } catch (e) {
+      // The key left while this request waited inside the node: follow it.
+      if (e instanceof KeyMovedAway && this.directory.isLive(e.node)) return this.forward(e.node, app, request, hops + 1);
+      throw e;
+    }
+  }
+
+  private forward(to: string, app: string, request: GuestRequest, hops: number): Promise<GuestResponse> {
+    if (hops > MAX_HOPS) {
+      // Views of the members disagree for a moment (a change is propagating): let the client retry.
+      return Promise.reject(new DispatchError('key_moving', `the key of this request moved ${MAX_HOPS} times while it was forwarded`, 'retry in a moment: the nodes agree again within a membership change', 503, 1));
+    }
+    const address = this.peers.addressOf(to);
+    if (address === undefined) return Promise.reject(new ForwardError(to, 'it is not a live member of the cluster', false));
+    this.counters.forwarded++;
+    const deadline = this.node.releases.get(this.node.active.get(app)?.release ?? '')?.manifest.resources.deadlineMs ?? 30_000;
+    return this.link.forward(address, app, request, hops, { timeoutMs: deadline + FORWARD_SLACK_MS, peer: to });
+  }
+
+  /**
+   * Before this node serves a key it does not hold: asks each node that may still hold it to hand
+   * it over. Null when the key is (now) here or nowhere else; a node name when it is there instead.
+   * A previous holder that does not answer fails the request (503): starting the key fresh here
+   * while it may live there would split it in two.
+   */
+  private acquire(app: string, key: string): Promise<string | null> {
+    const candidates = this.directory.previousHolders(app, key);
+    if (candidates.length === 0) return Promise.resolve(null);
+    const id = keyId(app, key);
+    let pending = this.acquiring.get(id);
+    if (!pending) {
+      pending = this.askFor(app, key, candidates).finally(() => this.acquiring.delete(id));
+      this.acquiring.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async askFor(app: string, key: string, candidates: string[]): Promise<string | null> {
+    for (const holder of candidates) {
+      if (servingRecord(this.node, app, key)) return null;
+      const address = this.peers.addressOf(holder);
+      if (address === undefined) continue;
+      this.counters.handoffs++;
+      const res = await this.link.call(address, 'POST', '/cluster/keys/handoff', JSON.stringify({ app, key, to: this.directory.self }), { timeoutMs: HANDOFF_TIMEOUT_MS, peer: holder });
+      if (res.status !== 200) throw new ForwardError(holder, `it could not hand key '${key}' over (${res.status}: ${res.body.toString().slice(0, 200)})`, false);
+      const { at } = JSON.parse(res.body.toString()) as { at: string | null };
+      if (at !== null && at !== this.directory.self) return at;
+      if (at === this.directory.self) return null;
+    }
+    return null;
+  }
+
+  private async untilJoined(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), JOIN_WAIT_MS)));
+    const outcome = await Promise.race([this.joined.then(() => 'joined' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'late') throw new DispatchError('not_joined', 'this node has not joined the cluster yet, so it cannot tell which node holds the key', 'retry in a moment, or send the request to another node', 503, 1);
+  }
+
+  private keySource(app: string): KeySource | null {
+    const route = this.node.active.get(app);
+    const mode = route && this.node.releases.get(route.release)?.manifest.instances;
+    return mode?.mode === 'per-key' ? mode.key : null;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * What the node's main process and a WebSocket holder process say to each other over the IPC
+ * channel (Node's `advanced` serialization, so message bytes travel as bytes). Connections are
+ * named by their `flick-websocket-id`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Main → holder. */
+export type ToHolder =
+  /** Sent with the socket's handle: complete the handshake (the app already accepted `open`). */
+  | { t: 'adopt'; id: string; method: string; headers: IncomingHttpHeaders; head: Uint8Array }
+  /** Send one message; the holder answers `sent` once the socket took it. */
+  | { t: 'send'; id: string; body: Uint8Array; binary: boolean }
+  | { t: 'close'; id: string; code: number; reason: string }
+  /**
+   * These connections' oldest relayed messages left the main process's queue for their app (one id
+   * per message, batched per event-loop turn). The holder stops reading a socket while
+   * `--max-queued` of its messages are relayed but not taken: backpressure where the socket is.
+   */
+  | { t: 'taken'; ids: string[] }
+  /** Report memory and connections (after a GC when the process can collect on demand). */
+  | { t: 'stats' }
+  /** Drop every connection (node shutdown) and exit. */
+  | { t: 'shutdown' };
+
+/** Holder → main. */
+export type FromHolder =
+  | { t: 'ready'; fileLimit: number }
+  /** The handshake failed: ws answered the client with an HTTP error itself. */
+  | { t: 'failed'; id: string }
+  | { t: 'message'; id: string; data: Uint8Array; binary: boolean }
+  | { t: 'closed'; id: string; code: number; reason: Uint8Array }
+  | { t: 'sent'; id: string }
+  | { t: 'stats'; connections: number; heapUsed: number; rss: number };
+
+/** The holder's command line: `--max-payload BYTES --max-queued MESSAGES`. */
+export const MAX_PAYLOAD_ARG = '--max-payload';
+export const MAX_QUEUED_ARG = '--max-queued';
