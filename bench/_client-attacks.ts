@@ -214,7 +214,7 @@ function tallyRaw(answers: RawAnswer[]): HostileAnswers {
     requests: answers.length,
     statuses,
     codes,
-    example: answers[0]?.head ?? '',
+    example: (answers.find((a) => a.status !== 0) ?? answers[0])?.head ?? '',
     leftOpenByNode: answers.filter((a) => a.closedByClient).length,
     heldMs: answers.length ? { p50: Math.round(percentile(held, 50)), max: Math.round(held[held.length - 1]) } : null,
   };

@@ -10,7 +10,7 @@ import { AppClient, SteadyLoad, type AppRequest, type Sample } from './_http.js'
 import { HOLD_BOUND_MS, isAppAttack, KEY_HEADER, type AppAttack, type Attack } from './_attacks.js';
 import { ClientAttackRun } from './_client-attacks.js';
 
-/** What one attack was answered: counts by status and by `x-flick-error` code, and one answer. */
+/** What one attack was answered: counts by status and by `x-flick-error` code, and one answer (an error if any). */
 export interface HostileAnswers {
   requests: number;
   statuses: Record<string, number>;
@@ -50,7 +50,8 @@ export function tally(samples: Sample[]): HostileAnswers {
     const code = s.error ?? 'none';
     codes[code] = (codes[code] ?? 0) + 1;
   }
-  return { requests: samples.length, statuses, codes, example: samples[0]?.body.toString().slice(0, 300) ?? '' };
+  const shown = samples.find((s) => s.status !== 200) ?? samples[0]; // an error when there is one
+  return { requests: samples.length, statuses, codes, example: shown?.body.toString().slice(0, 300) ?? '' };
 }
 
 interface Running {

@@ -34,8 +34,10 @@ export class AppClient {
     origin: string,
     private readonly app: string,
     connections: number,
+    /** Bound on waiting for an answer (undici's default is 5 minutes): a client of a node that may hang gives up. */
+    timeoutMs?: number,
   ) {
-    this.pool = new Pool(origin, { connections, pipelining: 1 });
+    this.pool = new Pool(origin, { connections, pipelining: 1, ...(timeoutMs ? { headersTimeout: timeoutMs, bodyTimeout: timeoutMs } : {}) });
   }
 
   async get(req: AppRequest): Promise<Answer> {

@@ -24,8 +24,10 @@ export interface NodeStartOptions {
   /** Deploy the example apps (hello, counter, kv). */
   demo?: boolean;
   schedulers?: number;
-  /** Join a cluster: etcd client URL and this node's name. */
-  cluster?: { etcd: string; name: string };
+  /** Join a cluster: etcd client URL, this node's name, and its zone label. */
+  cluster?: { etcd: string; name: string; zone?: string };
+  /** Reuse a data directory (a node restarted after a kill -9); by default a new temporary one. */
+  dataDir?: string;
 }
 
 export class NodeProcess {
@@ -40,11 +42,11 @@ export class NodeProcess {
   }
 
   static async start(opts: NodeStartOptions = {}): Promise<NodeProcess> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'flick-bench-'));
+    const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flick-bench-'));
     const args = [...INSTANCE_HOST_FLAGS, join(installRoot, 'packages', 'flick-cli', 'flick.mjs'), 'up', '--port', '0', '--data', dataDir];
     if (opts.demo) args.push('--demo');
     if (opts.schedulers !== undefined) args.push('--schedulers', String(opts.schedulers));
-    if (opts.cluster) args.push('--etcd', opts.cluster.etcd, '--node-name', opts.cluster.name);
+    if (opts.cluster) args.push('--etcd', opts.cluster.etcd, '--node-name', opts.cluster.name, ...(opts.cluster.zone ? ['--zone', opts.cluster.zone] : []));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     killOnExit(child);
     const stderr: string[] = [];
@@ -54,7 +56,7 @@ export class NodeProcess {
       return new NodeProcess(child, url, Number(new URL(url).port), dataDir);
     } catch (e) {
       child.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       throw e;
     }
   }

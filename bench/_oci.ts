@@ -5,7 +5,7 @@
  * cgroup setup it refuses, no namespaces), the attempt's exact error is the result.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nowUs } from './_harness.js';
@@ -70,4 +70,14 @@ function runContainer(dir: string, flags: string[], id: string): Promise<CrunRun
       resolve({ ok, us, error: ok ? '' : stderr.trim() || `crun exited ${code ?? signal} without output` });
     });
   });
+}
+
+/** The kernel's cgroup mounts as this process sees them: what crun's cgroup errors are about. */
+export function cgroupLayout(): string {
+  const root = '/sys/fs/cgroup';
+  const controllers = (dir: string) => readFileSync(join(dir, 'cgroup.controllers'), 'utf8').trim() || 'none';
+  if (existsSync(join(root, 'cgroup.controllers'))) return `cgroup v2 only (controllers: ${controllers(root)})`;
+  const v1 = readdirSync(root).filter((d) => d !== 'unified').join(', ');
+  if (existsSync(join(root, 'unified', 'cgroup.controllers'))) return `hybrid: cgroup v1 hierarchies (${v1}) and a cgroup2 hierarchy at ${root}/unified with controllers: ${controllers(join(root, 'unified'))}`;
+  return `cgroup v1 only (${v1})`;
 }

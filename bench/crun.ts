@@ -7,7 +7,7 @@
 import { emit, percentile, progress, quick, repeat, round, sortedCopy } from './_harness.js';
 import { machineNote } from './_machine.js';
 import { flickSpawnRuns, SPAWN_BURST } from './_spawn.js';
-import { CRUN_ATTEMPTS, makeBundle, type CrunRun } from './_oci.js';
+import { cgroupLayout, CRUN_ATTEMPTS, makeBundle, type CrunRun } from './_oci.js';
 
 const RUNS = quick ? 3 : 5;
 const CONTAINERS = quick ? 5 : 20;
@@ -32,6 +32,7 @@ try {
       runnable: false,
       error: `crun: not runnable here: ${attempts[0].error}`,
       attempts,
+      cgroup_layout: cgroupLayout(),
       peer: bundle.crunVersion,
       conditions: `a bundle with a busybox-static rootfs and crun spec's config (process: busybox echo ok), run as ${process.getuid?.() === 0 ? 'root' : 'a user'} with crun's defaults, then with --cgroup-manager=disabled; ${machineNote()}`,
     });

@@ -97,7 +97,7 @@ export class ClusterControl {
   routes(): RouteDef[] {
     return [
       get(/^\/cluster$/, async (_q, res) => {
-        const apps = [...new Set([...this.opts.node.active.keys()])].sort();
+        const apps = [...this.opts.node.active.keys()].sort();
         json(res, 200, {
           node: this.opts.nodeName,
           placer: this.election?.leader ?? null,

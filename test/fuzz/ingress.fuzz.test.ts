@@ -184,17 +184,18 @@ const fuzzCase: fc.Arbitrary<Case> = fc.record({
 // --- running a case ---------------------------------------------------------------------------
 
 let connection: RawConnection | null = null;
+let done = 0;
 let sentinels = 0;
 
 async function write(conn: RawConnection, bytes: Buffer, pieces: Case['pieces']): Promise<void> {
   const cuts = [...new Set(pieces.map((p) => (bytes.length === 0 ? 0 : p.at % bytes.length)))].sort((a, b) => a - b);
   let from = 0;
   for (const [i, cut] of cuts.entries()) {
-    await conn.write(bytes.subarray(from, cut));
+    conn.write(bytes.subarray(from, cut));
     from = cut;
     await new Promise((r) => setTimeout(r, pieces[i].pauseMs));
   }
-  await conn.write(bytes.subarray(from));
+  conn.write(bytes.subarray(from));
 }
 
 /** What one case produced on its connection. */
@@ -211,9 +212,8 @@ async function run(c: Case): Promise<Outcome> {
   conn.clear();
   const unmutated = c.mutations.length === 0;
   const bytes = unmutated ? Buffer.concat(c.messages.map((m) => m.bytes)) : Buffer.from(mutate(Buffer.concat(c.messages.map((m) => m.bytes)), c.mutations));
-  // With intact requests we know which answers carry no body; mutated bytes are read as GETs.
-  const heads = unmutated ? c.messages.map((m) => m.head) : [];
-  const isHead = (i: number) => heads[i] ?? false;
+  // With intact requests we know which answers carry no body; with mutated ones the parser tells.
+  const isHead = (i: number) => (unmutated ? (c.messages[i]?.head ?? false) : undefined);
   const parse = () => parseResponses(conn.received, isHead, conn.closed);
   await write(conn, bytes, c.pieces);
 
@@ -221,7 +221,7 @@ async function run(c: Case): Promise<Outcome> {
   let ended: boolean;
   if (unmutated && c.messages.every((m) => m.complete)) {
     sentinel = `/fuzz-sentinel-${++sentinels}`;
-    await conn.write(Buffer.from(head(`GET ${sentinel} HTTP/1.1`, [['Host', 'echo.localhost']])));
+    conn.write(Buffer.from(head(`GET ${sentinel} HTTP/1.1`, [['Host', 'echo.localhost']])));
     const answered = () => conn.closed || parse().switched || parse().responses.some((r) => r.body.toString('latin1').startsWith(`GET ${sentinel}\n`));
     ended = await conn.until(answered, CASE_DEADLINE_MS);
   } else {
@@ -268,6 +268,17 @@ function check(c: Case, o: Outcome): void {
   }
 }
 
+/** `work`, or a failure naming `what` after `ms` (a stuck client is reported, not waited on forever). */
+async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe(fuzzSuite('HTTP ingress fuzzing'), () => {
   let control: Agent;
 
@@ -292,10 +303,11 @@ describe(fuzzSuite('HTTP ingress fuzzing'), () => {
   it(`raw requests are answered with a status or a close, never a 5xx, and the node keeps serving (${fuzzRuns(RUNS)} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(fuzzCase, async (c) => {
-        const outcome = await run(c);
+        const outcome = await within(run(c), 2 * CASE_DEADLINE_MS, 'the case');
         check(c, outcome);
         // The sentinel already was the well-formed request right after; otherwise ask on the side.
-        if (!outcome.sentinel || outcome.closed || outcome.switched) await stillServes();
+        if (!outcome.sentinel || outcome.closed || outcome.switched) await within(stillServes(), 2 * CASE_DEADLINE_MS, 'a well-formed request after the case');
+        if (++done % 250 === 0) console.log(`# case ${done} ${new Date().toISOString()}`);
       }),
       fuzzParameters(RUNS),
     );

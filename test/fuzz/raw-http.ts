@@ -41,9 +41,9 @@ export class RawConnection {
     this.chunks = [];
   }
 
-  write(bytes: Uint8Array): Promise<void> {
-    if (this.closed || this.socket.destroyed || !this.socket.writable) return Promise.resolve();
-    return new Promise((resolve) => this.socket.write(bytes, () => resolve()));
+  /** Queues bytes without waiting for them to leave: a server that stops reading must not stall the client. */
+  write(bytes: Uint8Array): void {
+    if (!this.closed && !this.socket.destroyed && this.socket.writable) this.socket.write(bytes);
   }
 
   /** Half-closes: the server has all there will be, and must answer what it can and close. */
@@ -99,12 +99,15 @@ export interface ParsedStream {
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 
+const NEXT_RESPONSE = /^HTTP\/1\.1 \d{3}/;
+
 /**
  * Splits what a server sent on one connection into responses. `isHead(i)` tells whether the i-th
- * final response answers a HEAD request (no body however its headers read); `closed` whether the
- * server closed, which ends a body that has neither a length nor chunks.
+ * final response answers a HEAD request (no body however its headers read); when it cannot tell
+ * (undefined: the requests were mutated), a "body" that starts like a status line is taken for the
+ * next response. `closed`: the server closed, which ends a body that has neither a length nor chunks.
  */
-export function parseResponses(data: Buffer, isHead: (index: number) => boolean, closed: boolean): ParsedStream {
+export function parseResponses(data: Buffer, isHead: (index: number) => boolean | undefined, closed: boolean): ParsedStream {
   const out: ParsedStream = { responses: [], incomplete: false, switched: false, malformed: null };
   let pos = 0;
   while (pos < data.length) {
@@ -126,7 +129,8 @@ export function parseResponses(data: Buffer, isHead: (index: number) => boolean,
     if (status === 101) return { ...out, switched: true };
     if (status < 200) continue; // 100 Continue and other interim answers
     let body: Buffer;
-    if (isHead(out.responses.length) || status === 204 || status === 304) {
+    const head = isHead(out.responses.length) ?? NEXT_RESPONSE.test(data.subarray(pos, pos + 12).toString('latin1'));
+    if (head || status === 204 || status === 304) {
       body = Buffer.alloc(0);
     } else if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) {
       const chunked = readChunked(data, pos);

@@ -108,15 +108,20 @@ process.on('message', (m: ToHolder, handle?: Socket) => {
   }
 });
 
-// The node is gone (or stopping): its sockets go with this process.
+// The node is gone (or stopping): its sockets go with this process. A write to the channel can
+// fail (EPIPE) before the disconnect is seen: that means the same.
 process.on('disconnect', () => process.exit(0));
+process.on('error', () => process.exit(0));
 
 // A bug here must not leave clients hanging on half-dead sockets: they are told (1011) and the
-// node, seeing this process exit, restarts it.
+// node, seeing this process exit, restarts it. Once: closing sockets may fail again.
+let failing = false;
 process.on('uncaughtException', (e) => {
+  if (failing) return;
+  failing = true;
+  setTimeout(() => process.exit(1), 200);
   process.stderr.write(`flick ws-holder ${process.pid}: ${e.stack ?? e.message}\n`);
   for (const ws of sockets.values()) closeWhenOpen(ws, CLOSE.internalError, 'flick: websocket holder failed');
-  setTimeout(() => process.exit(1), 200);
 });
 
 post({ t: 'ready', fileLimit: processFileLimit() ?? 1024 });
