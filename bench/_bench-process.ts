@@ -11,8 +11,8 @@ export type BenchOutcome =
   | { name: string; ok: true; seconds: number; result: Record<string, unknown> }
   | { name: string; ok: false; seconds: number; error: string };
 
-/** Lines of a failed bench's stderr quoted in its error. */
-const STDERR_TAIL_LINES = 8;
+/** Lines of a bench's stderr kept for its error: enough to reach back past a stack trace. */
+const STDERR_TAIL_LINES = 40;
 const KILL_GRACE_MS = 5000;
 
 const running = new Set<number>();
@@ -33,6 +33,12 @@ function installCleanup(): void {
   process.once('exit', () => running.forEach((pid) => killGroup(pid, 'SIGKILL')));
   // 'exit' listeners do not run on a signal's default action: exit properly so they do.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+}
+
+/** What a failed bench said: its thrown error's line (`Error: …`, above the stack), else its last lines. */
+function failureText(tail: string[]): string {
+  const thrown = tail.find((l) => /^\w*Error\b/.test(l.trim()));
+  return thrown?.trim() ?? tail.slice(-3).join(' | ');
 }
 
 /** Runs bench `name` with `args`; its progress goes to our stderr. */
@@ -62,8 +68,8 @@ export function runBench(name: string, args: string[], timeoutMs: number): Promi
       running.delete(pid);
       const seconds = Math.round((performance.now() - t0) / 100) / 10;
       const fail = (error: string) => resolve({ name, ok: false, seconds, error });
-      if (timedOut) return fail(`timed out after ${Math.round(timeoutMs / 1000)} s (stopped); last output: ${stderrTail.join(' | ')}`);
-      if (code !== 0) return fail(`exit ${code ?? signal}: ${stderrTail.join(' | ')}`);
+      if (timedOut) return fail(`timed out after ${Math.round(timeoutMs / 1000)} s (stopped); last output: ${stderrTail.slice(-3).join(' | ')}`);
+      if (code !== 0) return fail(`exit ${code ?? signal}: ${failureText(stderrTail)}`);
       try {
         resolve({ name, ok: true, seconds, result: benchResult(stdout) });
       } catch (e) {

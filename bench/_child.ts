@@ -74,6 +74,16 @@ export function rssBytes(pid: number): number {
   return Number(line.split(/\s+/)[1]) * 1024;
 }
 
+/** CPU time the process used so far (user + system, all its threads), seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the name may hold spaces
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+/** USER_HZ: what /proc counts CPU time in (100 on every Linux this runs on). */
+const CLOCK_TICKS_PER_S = 100;
+
 /** The process's soft limit on open files. */
 export function openFileLimit(pid: number | 'self'): number {
   const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { emit, progress, quick, round } from './_harness.js';
-import { ask, awaitMessage, rssBytes, spawnRaised, stop } from './_child.js';
+import { ask, awaitMessage, cpuSeconds, rssBytes, spawnRaised, stop } from './_child.js';
 import type { ClientReady, NodeReady, NodeSettled, OpenCommand, Opened, Verified, VerifyCommand } from './_connections-protocol.js';
 
 const targetFlag = process.argv.indexOf('--target');
@@ -32,7 +32,7 @@ const CLIENT_FILE_RESERVE = 64;
 const holdersFlag = process.argv.indexOf('--holders');
 const HOLDERS = holdersFlag > 0 ? process.argv[holdersFlag + 1] : 'auto';
 /** Everything is killed after this, whatever state it is in. */
-const DEADLINE_MS = 240_000;
+const DEADLINE_MS = 360_000;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The children's scripts are beside this one, compiled or not. */
@@ -57,6 +57,7 @@ function start(script: string, args: string[] = []): ChildProcess {
 const settle = (node: ChildProcess) => ask<NodeSettled>(node, { t: 'settle' }, 'settled');
 
 const rss = (pids: number[]) => pids.reduce((n, pid) => n + rssBytes(pid), 0);
+const cpu = (pids: number[]) => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
 
 try {
   const node = start(`_ws-node${ext}`, ['--data', dataDir, '--holders', HOLDERS]);
@@ -90,10 +91,12 @@ try {
   const before = rss(baseline.pids);
   const mainBefore = rssBytes(node.pid!);
 
+  const cpuBefore = cpu(baseline.pids);
   const t0 = performance.now();
   const shares = clients.map((_, i) => Math.min(perClient, target - i * perClient));
   const opened = await Promise.all(clients.map((c, i) => ask<Opened>(c, openCommand(clientAddress(i), shares[i]), 'opened')));
   const openMs = performance.now() - t0;
+  const cpuOpening = cpu(baseline.pids) - cpuBefore;
   const failed = opened.reduce((n, o) => n + o.failed, 0);
   for (const [i, o] of opened.entries()) progress(`client ${i} (${clientAddress(i)}): ${o.open} open, ${o.failed} failed${o.firstError ? ` (${o.firstError})` : ''} in ${round(o.ms)} ms`);
   const loaded = await settle(node);
@@ -124,6 +127,7 @@ try {
     dropped,
     verified: `${answered}/${sampled}`,
     opens_per_s: round((held / openMs) * 1000),
+    node_cpu_us_per_open: round((cpuOpening / held) * 1e6),
     client_processes: clients.length,
     conditions: `examples/chat, every connection in one room (one instance), idle after its greeting; node VmRSS (main process + ${ready.holders} holders) after GC with all open minus after a ${WARMUP}-connection warm-up`,
   });

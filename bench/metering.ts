@@ -15,9 +15,11 @@
  * time would count the time other processes hold the core. Medians over rounds; one JSON object.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import wabtInit from 'wabt';
 import { FUEL_PER_CPU_MS, hostAccess, instrument } from '../src/runtime/wasm/instrument/index.js';
 import { emit, progress, quick, repeat, round } from './_harness.js';
+import { installRoot } from '../src/host/install-root.js';
 
 interface Workload {
   name: string;
@@ -56,7 +58,8 @@ interface Sample {
 const wabt = await wabtInit();
 
 function buildsOf(fixture: string): Record<'plain' | 'rewritten' | 'metered', Build> {
-  const wat = readFileSync(new URL(`../test/fixtures/wat/${fixture}`, import.meta.url), 'utf8');
+  // From the checkout, not relative to this module: `flick bench` runs the compiled copy in dist/.
+  const wat = readFileSync(join(installRoot, 'test', 'fixtures', 'wat', fixture), 'utf8');
   const original = wabt.parseWat(fixture, wat).toBinary({}).buffer;
   const rewrite = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: false });
   const meter = instrument(original, { maxMemoryPages: MAX_MEMORY_PAGES, meter: true });

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { RouteTable } from './route-table.js';
 import { AppGate, type GateLimits } from './app-gate.js';
@@ -65,6 +66,8 @@ export class Ingress {
   private readonly opts: IngressOptions;
   readonly stats = { requests: 0, refused: 0, tooLarge: 0, notFound: 0 };
   readonly websockets: WebSocketIngress;
+  /** Requests still being answered, per connection. */
+  private readonly answering = new WeakMap<Duplex, number>();
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -82,8 +85,11 @@ export class Ingress {
         connectionsCheckingInterval: SLOW_CLIENT_CHECK_MS,
         keepAliveTimeout: 5000,
       },
-      // The last line: a failure while answering ends that connection, never the node.
-      (req, res) => void this.serve(req, res).catch(() => res.destroy()),
+      (req, res) => {
+        this.track(req.socket, res);
+        // The last line: a failure while answering ends that connection, never the node.
+        void this.serve(req, res).catch(() => res.destroy());
+      },
     );
     this.websockets = new WebSocketIngress({
       routes: this.routes,
@@ -92,7 +98,23 @@ export class Ingress {
       limits: { maxMessageBytes: this.opts.maxBodyBytes, maxQueuedMessages: this.opts.maxQueuedMessages },
       holders: this.opts.wsHolders,
     });
-    this.server.on('upgrade', (req, socket, head) => this.websockets.upgrade(req, socket, head));
+    this.server.on('upgrade', (req, socket, head) => {
+      // Pipelined behind a request still being answered, an upgrade could only be answered after it,
+      // on a socket Node is still writing to (answering at once threw, and ended the node). No
+      // browser does this: the connection is closed.
+      if (this.answering.has(socket)) return void socket.destroy();
+      this.websockets.upgrade(req, socket, head);
+    });
+  }
+
+  /** Counts a connection's requests until their responses close. */
+  private track(socket: Duplex, res: ServerResponse): void {
+    this.answering.set(socket, (this.answering.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (this.answering.get(socket) ?? 1) - 1;
+      if (left > 0) this.answering.set(socket, left);
+      else this.answering.delete(socket);
+    });
   }
 
   async listen(): Promise<AddressInfo> {
@@ -161,7 +183,9 @@ export class Ingress {
     this.stats.tooLarge++;
     res.setHeader('connection', 'close');
     answerError(res, 413, 'body_too_large', `the request body is larger than ${this.opts.maxBodyBytes} bytes`, 'send a smaller body');
-    req.resume();
+    // Read no more of it: draining what a client keeps sending would cost the node as much CPU as
+    // the client cares to spend. The connection closes once the answer is out.
+    req.socket.pause();
   }
 }
 

@@ -119,24 +119,21 @@ export class WebSocketIngress implements ConnectionSink {
       this.stats.rejectedByApp++;
       return writeResponse(answerOnSocket(req, socket), opened);
     }
-    const conn = this.transport.upgrade(req, socket, head, { app, url, headers, id });
+    const greeting = opened.body.byteLength > 0 ? { body: opened.body, binary: isBinary(opened) } : null;
+    const conn = this.transport.upgrade(req, socket, head, { app, url, headers, id }, greeting);
     // A malformed handshake (ws answered it: 400, 405, …) or a client that left while the app was
     // deciding: the app heard `open`, so it hears `close` too.
-    if (conn === null) await this.closed(app, url, headers, id, EMPTY, CLOSE.abnormal);
-    else this.adopt(conn, opened);
+    if (conn === null) return this.closed(app, url, headers, id, EMPTY, CLOSE.abnormal);
+    this.stats.opened++;
+    // After the greeting, which the transport sent first (ws keeps a socket's frames in order).
+    const close = headerValue(opened.headers, CLOSE_HEADER);
+    if (close !== null) closeAsAsked(conn, close);
   }
 
   private refuse(req: IncomingMessage, socket: Socket, r: Refusal): void {
     const res = answerOnSocket(req, socket);
     if (r.status === 503) res.setHeader('retry-after', '1');
     answerError(res, r.status, r.code, r.message, r.hint);
-  }
-
-  private adopt(conn: Connection, greeting: GuestResponse): void {
-    this.stats.opened++;
-    // The greeting goes first: the connection's events wait behind it.
-    conn.delivering = true;
-    void this.reply(conn, greeting).finally(() => this.deliverAll(conn));
   }
 
   /** A message arrived on a connection's socket. */
@@ -176,7 +173,7 @@ export class WebSocketIngress implements ConnectionSink {
 
   /** Sends the response body as a message (waiting until the socket took it: slow readers slow their own queue), then closes if asked. */
   private async reply(conn: Connection, r: GuestResponse): Promise<void> {
-    if (r.body.byteLength > 0) await conn.send(r.body, headerValue(r.headers, 'content-type') === BINARY);
+    if (r.body.byteLength > 0) await conn.send(r.body, isBinary(r));
     const close = headerValue(r.headers, CLOSE_HEADER);
     if (close !== null) closeAsAsked(conn, close);
   }
@@ -231,6 +228,11 @@ function guestHeaders(raw: string[]): Array<[string, string]> {
     if (!HANDSHAKE_HEADERS.has(name) && !name.startsWith('flick-websocket')) out.push([name, raw[i + 1]]);
   }
   return out;
+}
+
+/** A reply is a binary message when the app says its body is octets, else text. */
+function isBinary(r: GuestResponse): boolean {
+  return headerValue(r.headers, 'content-type') === BINARY;
 }
 
 function headerValue(headers: Array<[string, string]>, name: string): string | null {

@@ -55,6 +55,12 @@ export abstract class Connection {
   abstract taken(limit: number): void;
 }
 
+/** The body of the app's answer to `open`: the connection's first message, sent right after the handshake. */
+export interface Greeting {
+  body: Uint8Array;
+  binary: boolean;
+}
+
 /** Where a transport reports what happens on its sockets. */
 export interface ConnectionSink {
   received(conn: Connection, data: Uint8Array, binary: boolean): void;
@@ -76,11 +82,11 @@ export interface WebSocketTransport {
   /** Why no more connections can be taken right now; null when one can. Asked before the app hears `open`. */
   refusal(): Refusal | null;
   /**
-   * Completes the handshake the app accepted (or has it completed) and returns the connection, or
-   * null when that failed at once (the client got its HTTP error). A holder may still report a failed
-   * handshake afterwards, as an `ended` with 1006.
+   * Completes the handshake the app accepted (or has it completed), sends the greeting first, and
+   * returns the connection; null when that failed at once (the client got its HTTP error). A holder
+   * may still report a failed handshake afterwards, as an `ended` with 1006.
    */
-  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, info: ConnectionInfo): Connection | null;
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, info: ConnectionInfo, greeting: Greeting | null): Connection | null;
   /** Connections open now. */
   readonly open: number;
   /** Drops every connection at once (node shutdown): each one's `ended` (1006) is reported while the node still runs. */

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Connection, type ConnectionInfo, type ConnectionSink, type Refusal, type WebSocketTransport } from './ws-connection.js';
+import { Connection, type ConnectionInfo, type ConnectionSink, type Greeting, type Refusal, type WebSocketTransport } from './ws-connection.js';
 import { closeWhenOpen, exactBytes, ignore, sendWhenOpen } from './ws-socket.js';
 
 class LocalConnection extends Connection {
@@ -50,7 +50,7 @@ export class LocalSockets implements WebSocketTransport {
     return this.wss.clients.size;
   }
 
-  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, info: ConnectionInfo): Connection | null {
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, info: ConnectionInfo, greeting: Greeting | null): Connection | null {
     let conn: LocalConnection | null = null;
     // Without verifyClient, ws completes (or fails) the handshake before handleUpgrade returns.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -59,6 +59,7 @@ export class LocalSockets implements WebSocketTransport {
       ws.on('error', ignore); // always followed by 'close', which is what matters
       ws.on('message', (data, isBinary) => this.sink.received(c, exactBytes(data as Buffer), isBinary));
       ws.on('close', (code, reason) => this.sink.ended(c, code, exactBytes(reason)));
+      if (greeting) ws.send(greeting.body, { binary: greeting.binary });
     });
     return conn;
   }

@@ -50,12 +50,13 @@ function adopt(m: Extract<ToHolder, { t: 'adopt' }>, socket: Socket | undefined)
   if (!socket) return post({ t: 'failed', id: m.id });
   socket.on('error', ignore);
   const req = { method: m.method, headers: m.headers, socket } as unknown as IncomingMessage;
-  let ws: WebSocket | null = null;
+  let ws = null as WebSocket | null; // set by the callback, which runs before handleUpgrade returns
   // Without verifyClient, ws completes (or fails, answering the client itself) before returning.
   wss.handleUpgrade(req, socket, Buffer.from(m.head.buffer, m.head.byteOffset, m.head.byteLength), (upgraded) => (ws = upgraded));
   if (ws === null) return post({ t: 'failed', id: m.id });
   socket.off('error', ignore);
   hold(m.id, ws);
+  if (m.greeting) ws.send(m.greeting, { binary: m.binary });
 }
 
 /**

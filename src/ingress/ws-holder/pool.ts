@@ -12,10 +12,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { HintedError } from '../../hinted-error.js';
-import { Connection, type ConnectionInfo, type ConnectionSink, type Refusal, type WebSocketTransport } from '../ws-connection.js';
+import { Connection, type ConnectionInfo, type ConnectionSink, type Greeting, type Refusal, type WebSocketTransport } from '../ws-connection.js';
 import { CLOSE, exactBytes } from '../ws-socket.js';
 import { MAX_PAYLOAD_ARG, MAX_QUEUED_ARG, type FromHolder, type ToHolder } from './protocol.js';
 import { holderCapacity } from './sizing.js';
@@ -174,7 +174,7 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
     };
   }
 
-  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, info: ConnectionInfo): Connection | null {
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, info: ConnectionInfo, greeting: Greeting | null): Connection | null {
     const holder = this.pick();
     if (holder === null) return null;
     const conn = new HeldConnection(holder, info);
@@ -183,7 +183,7 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
     // (a client should wait for the 101, but nothing read may be lost).
     const early = socket.readableLength > 0 ? (socket.read() as Buffer | null) : null;
     const bytes = early ? Buffer.concat([head, early]) : head;
-    const adopt: ToHolder = { t: 'adopt', id: info.id, method: req.method ?? 'GET', headers: req.headers, head: bytes };
+    const adopt: ToHolder = { t: 'adopt', id: info.id, method: req.method ?? 'GET', headers: handshakeHeaders(req), head: bytes, greeting: greeting?.body ?? null, binary: greeting?.binary ?? false };
     // Sending the handle closes this process's descriptor for the socket: that is the point.
     holder.child.send(adopt, socket, undefined, (err) => {
       if (err === null) return;
@@ -333,6 +333,15 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** What ws's handshake reads from the request (everything else stays in the main process, for the app). */
+const HANDSHAKE_READS = ['upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];
+
+function handshakeHeaders(req: IncomingMessage): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const name of HANDSHAKE_READS) if (req.headers[name] !== undefined) out[name] = req.headers[name];
+  return out;
+}
 
 const fromSources = import.meta.url.endsWith('.ts');
 const holderModule = new URL(fromSources ? './holder.ts' : './holder.js', import.meta.url);

@@ -7,8 +7,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /** Main → holder. */
 export type ToHolder =
-  /** Sent with the socket's handle: complete the handshake (the app already accepted `open`). */
-  | { t: 'adopt'; id: string; method: string; headers: IncomingHttpHeaders; head: Uint8Array }
+  /**
+   * Sent with the socket's handle: complete the handshake (the app already accepted `open`) and send
+   * the greeting, if any, as the first message. `headers`: the ones the handshake reads.
+   */
+  | { t: 'adopt'; id: string; method: string; headers: IncomingHttpHeaders; head: Uint8Array; greeting: Uint8Array | null; binary: boolean }
   /** Send one message; the holder answers `sent` once the socket took it. */
   | { t: 'send'; id: string; body: Uint8Array; binary: boolean }
   | { t: 'close'; id: string; code: number; reason: string }
