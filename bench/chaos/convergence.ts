@@ -1,14 +1,14 @@
 /**
  * Has the cluster converged? Every live node answers every app with a release allowed now (the
  * expected one, or either side of a change still under way) — the per-key app for probe keys spread
- * over the owners, the replicas app once per replica — and the store holds the expected release
- * of every app with no change under way (else an acknowledged change was lost). Polled until it
- * holds, within a bound.
+ * over the owners, each key from one copy of its instance; the replicas app once per replica — and
+ * the store holds the expected release of every app with no change under way (else an
+ * acknowledged change was lost). Polled until it holds, within a bound.
  */
 import { POOL, POOL_REPLICAS, TALLY, VERSIONED_APPS, tagOfVersion, type VersionedApp } from './apps.js';
 import type { ChaosCluster } from './cluster.js';
 import type { Clients } from './clients.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger, Sample } from './ledger.js';
 import { pause } from './load.js';
 
 /** Probe keys: enough that each of three nodes owns some (rendezvous hashing). */
@@ -31,13 +31,26 @@ export async function storeTags(cluster: ChaosCluster, node: string, app: Versio
   return { current: tag(view.route.release)!, previous: tag(view.route.previous) };
 }
 
-async function nodeServes(clients: Clients, ledger: Ledger, node: string): Promise<boolean> {
-  const asks: Array<{ app: VersionedApp; key: string | null }> = [
-    ...PROBE_KEYS.map((key) => ({ app: TALLY as VersionedApp, key })),
-    ...Array.from({ length: POOL_REPLICAS }, () => ({ app: POOL as VersionedApp, key: null })),
-  ];
-  const answers = await Promise.all(asks.map((a) => clients.ask(node, a.app, a.key, true)));
-  return answers.every((s) => s.status === 200 && ledger.allowedNow(s.app).has(s.tag!));
+/**
+ * A probe key asked through every live node in turn: served by one copy of its instance, wherever
+ * it lives, so its count goes up by one from each answer to the next (two copies — a split key —
+ * would answer from two counts).
+ */
+async function keyServedOnce(clients: Clients, ledger: Ledger, nodes: string[], key: string): Promise<boolean> {
+  let prev: Sample | undefined;
+  for (const node of nodes) {
+    const s = await clients.ask(node, TALLY, key, true);
+    if (s.status !== 200 || !ledger.allowedNow(TALLY).has(s.tag!)) return false;
+    if (prev && prev.tag === s.tag && s.count !== prev.count! + 1) return false;
+    prev = s;
+  }
+  return true;
+}
+
+/** Every replica of the pool answered through `node` (requests go round the replicas). */
+async function poolServes(clients: Clients, ledger: Ledger, node: string): Promise<boolean> {
+  const answers = await Promise.all(Array.from({ length: POOL_REPLICAS }, () => clients.ask(node, POOL, null, true)));
+  return answers.every((s) => s.status === 200 && ledger.allowedNow(POOL).has(s.tag!));
 }
 
 /** Mismatches already reported: the store is read every round, a lost change is one violation. */
@@ -63,7 +76,7 @@ export async function convergence(cluster: ChaosCluster, clients: Clients, ledge
   while (Date.now() - since < BOUND_MS) {
     const live = cluster.live();
     try {
-      const served = await Promise.all(live.map((n) => nodeServes(clients, ledger, n)));
+      const served = await Promise.all([...PROBE_KEYS.map((k) => keyServedOnce(clients, ledger, live, k)), ...live.map((n) => poolServes(clients, ledger, n))]);
       if (live.length > 0 && served.every(Boolean) && (await storeHolds(cluster, ledger, live[0]))) return Date.now() - since;
     } catch {
       // a node died under the probe, or its API did not answer: not converged yet

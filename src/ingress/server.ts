@@ -98,6 +98,13 @@ export class Ingress {
       limits: { maxMessageBytes: this.opts.maxBodyBytes, maxQueuedMessages: this.opts.maxQueuedMessages },
       holders: this.opts.wsHolders,
     });
+    this.server.on('checkContinue', (req, res) => {
+      // Node buffers the 100 Continue of a pipelined request (its response waits behind another)
+      // and sends it after that response's head, inside the response. Such a client has sent its
+      // body already: only the response next on the connection gets a 100 Continue.
+      if (res.socket) res.writeContinue();
+      this.server.emit('request', req, res);
+    });
     this.server.on('upgrade', (req, socket, head) => {
       // Pipelined behind a request still being answered, an upgrade could only be answered after it,
       // on a socket Node is still writing to (answering at once threw, and ended the node). No

@@ -317,6 +317,33 @@ describe(fuzzSuite('HTTP ingress fuzzing'), () => {
   });
 
   describe('regressions found by fuzzing', () => {
+    it('a pipelined request with Expect: 100-continue gets its answer whole (Node put the 100 Continue inside it)', async () => {
+      const conn = await RawConnection.open(port);
+      try {
+        conn.write(Buffer.from(`GET /a HTTP/1.1${CRLF}${HOST}${CRLF}POST /b HTTP/1.1${CRLF}${HOST}Expect: 100-continue${CRLF}Content-Length: 3${CRLF}${CRLF}abc`));
+        const parsed = () => parseResponses(conn.received, () => false, conn.closed);
+        assert.ok(await conn.until(() => parsed().responses.length === 2 || parsed().malformed !== null, CASE_DEADLINE_MS));
+        assert.equal(parsed().malformed, null);
+        assert.deepEqual(parsed().responses.map((r) => r.body.toString()), ['GET /a\n', 'POST /b\nabc']);
+      } finally {
+        conn.destroy();
+      }
+    });
+
+    it('a request with Expect: 100-continue alone still gets its 100 Continue before it sends the body', async () => {
+      const conn = await RawConnection.open(port);
+      try {
+        conn.write(Buffer.from(`POST /c HTTP/1.1${CRLF}${HOST}Expect: 100-continue${CRLF}Content-Length: 3${CRLF}${CRLF}`));
+        assert.ok(await conn.until(() => conn.received.toString().startsWith(`HTTP/1.1 100 Continue${CRLF}${CRLF}`), CASE_DEADLINE_MS));
+        conn.write(Buffer.from('xyz'));
+        const parsed = () => parseResponses(conn.received, () => false, conn.closed);
+        assert.ok(await conn.until(() => parsed().responses.length === 1, CASE_DEADLINE_MS));
+        assert.equal(parsed().responses[0].body.toString(), 'POST /c\nxyz');
+      } finally {
+        conn.destroy();
+      }
+    });
+
     it('an Upgrade pipelined behind a request still being answered closes that connection, and no longer ends the node', async () => {
       const conn = await RawConnection.open(port);
       conn.write(Buffer.from(`POST / HTTP/1.1${CRLF}${HOST}Content-Length: 3${CRLF}${CRLF}abcGET / HTTP/1.1${CRLF}${HOST}Connection: upgrade${CRLF}Upgrade: h2c${CRLF}${CRLF}`));

@@ -34,6 +34,7 @@ describe('hostile-app suite', () => {
       const allowed = CONTAINED[attack];
       assert.ok(Object.keys(answers.statuses).every((s) => allowed.statuses.includes(Number(s))), `statuses ${JSON.stringify(answers.statuses)}, allowed ${allowed.statuses}`);
       assert.ok(Object.keys(answers.codes).every((c) => allowed.codes.includes(c)), `codes ${JSON.stringify(answers.codes)}, allowed ${allowed.codes}`);
+      if (answers.leftOpenByNode !== undefined) assert.equal(answers.leftOpenByNode, 0, 'the node closed every connection it refused');
       if (attack in HOLD_BOUND_MS) {
         // Slower than the node's bound on them (10 s, 30 s) for a run this short: held, not answered otherwise.
         assert.ok(answers.requests + (answers.openAtStop ?? 0) > 0, 'the slow clients were connected');
