@@ -57,7 +57,7 @@ describe('validateManifest', () => {
     assert.equal(manifest.abi, 'flick');
     assert.equal(manifest.capabilities.messaging, true);
     assert.deepEqual(manifest.health, { path: '/healthz', expectStatus: 200, timeoutMs: 1000 });
-    assert.deepEqual(manifest.instances, { mode: 'replicas', count: 3 });
+    assert.deepEqual(manifest.instances, { mode: 'replicas', count: 3, supervision: { strategy: 'one_for_one', intensity: 5, periodS: 10 } });
     assert.equal(manifest.routes.length, 3);
   });
 
