@@ -55,7 +55,7 @@ export const CONTAINED: Record<Attack, Containment> = {
   'memory-bomb': limit('memory_limit_exceeded'),
   recursion: limit('stack_overflow'),
   'host-flood': limit('cpu_budget_exceeded'),
-  'huge-response': { statuses: [502], codes: ['bad_response'] },
+  'huge-response': { statuses: [502, 503], codes: ['response_too_large', 'limits_tripped'] },
   // Roots are served until the app has FORK_BOMB_MAX instances; then new keys are refused.
   'fork-bomb': { statuses: [200, 503], codes: ['none', 'instance_limit'] },
   // A client still streaming when the 413 goes out may get a reset instead: the node closes at once

@@ -40,6 +40,7 @@ if (status !== 200) throw new Error(`the chat room answered ${status}`);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const holders = daemon.ingress.websockets.holders;
+await holders?.start(); // as the first WebSocket would: their capacity is known, their baseline memory counted
 serveCommands(async (m) => {
   if (m.t === 'settle') {
     // Twice: the first pass can leave work for finalizers that the second collects.

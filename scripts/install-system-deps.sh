@@ -16,7 +16,8 @@ for w in "${want[@]}"; do
     erlang) need erlang-base ;;
     # oci: crun runs a minimal OCI bundle whose rootfs is busybox-static (`flick bench crun`).
     oci) for p in crun busybox-static; do need "$p"; done ;;
-    all) for p in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 etcd-server chromium wrk erlang-base crun busybox-static; do need "$p"; done ;;
+    # all: what `npm test` needs. The peers (erlang, oci) are installed by their benches when missing.
+    all) for p in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 etcd-server chromium wrk; do need "$p"; done ;;
     *) echo "install-system-deps: unknown group '$w' (use toolchain, etcd, chromium, bench, erlang, oci or all)" >&2; exit 2 ;;
   esac
 done

@@ -71,16 +71,26 @@ async function storeHolds(cluster: ChaosCluster, ledger: Ledger, node: string): 
   return true;
 }
 
+/** One probe round: every live node serves, each probe key from one copy, and the store holds what it should. */
+async function round(cluster: ChaosCluster, clients: Clients, ledger: Ledger): Promise<boolean> {
+  const live = cluster.live();
+  try {
+    const served = await Promise.all([...PROBE_KEYS.map((k) => keyServedOnce(clients, ledger, live, k)), ...live.map((n) => poolServes(clients, ledger, n))]);
+    return live.length > 0 && served.every(Boolean) && (await storeHolds(cluster, ledger, live[0]));
+  } catch {
+    return false; // a node died under the probe, or its API did not answer: not converged yet
+  }
+}
+
+/** Rounds of concurrent measurements (a fault's and a change's) take turns: interleaved on a key, their counts would look split. */
+let turn: Promise<unknown> = Promise.resolve();
+
 /** Ms from `since` until the cluster has converged; null when it has not within the bound. */
 export async function convergence(cluster: ChaosCluster, clients: Clients, ledger: Ledger, since: number): Promise<number | null> {
   while (Date.now() - since < BOUND_MS) {
-    const live = cluster.live();
-    try {
-      const served = await Promise.all([...PROBE_KEYS.map((k) => keyServedOnce(clients, ledger, live, k)), ...live.map((n) => poolServes(clients, ledger, n))]);
-      if (live.length > 0 && served.every(Boolean) && (await storeHolds(cluster, ledger, live[0]))) return Date.now() - since;
-    } catch {
-      // a node died under the probe, or its API did not answer: not converged yet
-    }
+    const mine = turn.then(() => round(cluster, clients, ledger));
+    turn = mine;
+    if (await mine) return Date.now() - since;
     await pause(ROUND_PAUSE_MS);
   }
   return null;

@@ -7,7 +7,7 @@
  * answer may come from a release other than those allowed at its time, and no request may fail
  * for a migration. Prints the seed first (rerun with --seed to get the same faults), then a
  * summary as one JSON line (and with --record, the whole ledger to FILE). Exit status 1 when an
- * invariant was violated.
+ * invariant was violated. The nodes run the built CLI (dist/): `npm run build` first.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -140,6 +140,7 @@ export class Daemon {
     // WebSocket holder processes (src/ingress/ws-holder/): a dead one took its sockets with it and is restarted.
     ingress.websockets.holders?.on('exit', (e) => telemetry.log.error(e, `websocket holder ${e.index} (pid ${e.pid}) exited (${e.code ?? e.signal}): its ${e.connections} connections closed; restarting it in ${e.restartInMs} ms`));
     ingress.websockets.holders?.on('restart', (r) => telemetry.log.info(r, `websocket holder ${r.index} restarted (pid ${r.pid})`));
+    ingress.websockets.holders?.on('failed', (e) => telemetry.log.error({ err: e.message }, 'websocket holders failed to start: WebSocket upgrades are answered 503'));
     const loader = new ReleaseLoader(registry, blobs, node, limits, cluster ? (id) => fetchImageFromPeers(store, cluster.nodeName, id, token) : null);
     const sync = new RouteSync(store, loader, node, ingress.routes);
     const local = new LocalTarget(node, loader, sync, tap);

@@ -125,7 +125,6 @@ export class Ingress {
   }
 
   async listen(): Promise<AddressInfo> {
-    await this.websockets.start(); // holders first: an upgrade may arrive as soon as the port is open
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => resolve(this.server.address() as AddressInfo));

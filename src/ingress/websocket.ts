@@ -66,11 +66,6 @@ export class WebSocketIngress implements ConnectionSink {
     this.transport = holders > 0 ? new HolderPool(holders, deps.limits, this) : new LocalSockets(deps.limits.maxMessageBytes, this);
   }
 
-  /** Starts the holder processes, if any (the node does this before it listens). */
-  start(): Promise<void> {
-    return this.transport.start();
-  }
-
   /** Connections currently open. */
   get open(): number {
     return this.transport.open;
@@ -104,6 +99,15 @@ export class WebSocketIngress implements ConnectionSink {
     }
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
       return answerError(answerOnSocket(req, socket), 400, 'bad_upgrade', `flick upgrades connections to WebSocket only, not to '${req.headers.upgrade ?? ''}'`, 'send Upgrade: websocket');
+    }
+    const starting = this.transport.ready();
+    if (starting !== null) {
+      try {
+        await starting;
+      } catch (e) {
+        const err = e as Error & { hint?: string };
+        return this.refuse(req, socket, { status: 503, code: 'websocket_holders_failed', message: err.message, hint: err.hint ?? 'see the node log' });
+      }
     }
     // Full before the app hears of it: a connection that cannot be held is not announced.
     const full = this.transport.refusal();

@@ -78,7 +78,11 @@ export interface Refusal {
 
 /** Where the sockets of accepted WebSockets live. */
 export interface WebSocketTransport {
-  start(): Promise<void>;
+  /**
+   * Null when connections can be taken now; else a promise settled once they can, or rejected
+   * with why not. Asked on every upgrade, so the in-process path pays nothing.
+   */
+  ready(): Promise<void> | null;
   /** Why no more connections can be taken right now; null when one can. Asked before the app hears `open`. */
   refusal(): Refusal | null;
   /**

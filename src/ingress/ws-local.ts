@@ -40,7 +40,9 @@ export class LocalSockets implements WebSocketTransport {
     });
   }
 
-  async start(): Promise<void> {}
+  ready(): null {
+    return null;
+  }
 
   refusal(): Refusal | null {
     return null; // the accept loop hits the open-file limit before this process could say anything

@@ -1,15 +1,15 @@
 /**
  * An app that keeps hitting its limits is refused for a while, like an OTP supervisor that gives
- * up after too many restarts in its period. Every fatal limit hit (CPU budget, memory, deadline,
- * stack, host-call flood) costs the node a full budget of CPU on a scheduler that well-behaved
- * apps share; past `intensity` hits within `periodMs` the breaker opens and the app's requests
+ * up after too many restarts in its period. Every limit hit (CPU budget, memory, deadline,
+ * stack, host-call flood, a response past the size limit) costs the node a full budget of CPU or
+ * memory on a scheduler that well-behaved apps share; past `intensity` hits within `periodMs` the breaker opens and the app's requests
  * are answered at once with 503 + Retry-After, for a cool-down that doubles while the app keeps
  * failing (up to `maxCoolDownMs`). After the cool-down one request is let through: if it passes,
  * the breaker closes; if it hits a limit, the breaker opens again, longer.
  */
 
 /** Codes that mean the app burned its budget: the ones the breaker counts. */
-export const LIMIT_CODES: ReadonlySet<string> = new Set(['cpu_budget_exceeded', 'memory_limit_exceeded', 'deadline_exceeded', 'stack_overflow']);
+export const LIMIT_CODES: ReadonlySet<string> = new Set(['cpu_budget_exceeded', 'memory_limit_exceeded', 'deadline_exceeded', 'stack_overflow', 'response_too_large']);
 
 export interface BreakerPolicy {
   intensity: number;

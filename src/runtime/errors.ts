@@ -11,6 +11,7 @@ export type SandboxErrorCode =
   | 'trap'
   | 'exit'
   | 'bad_response'
+  | 'response_too_large'
   | 'capability_denied'
   | 'instance_dead'
   | 'snapshot_invalid'
@@ -30,7 +31,8 @@ export class SandboxError extends Error {
   }
   /** Limit errors end the instance: its memory may be mid-update, so it is never called again. */
   get fatal(): boolean {
-    return this.code !== 'capability_denied' && this.code !== 'bad_response';
+    // A response refused as it is built leaves the instance's memory as the guest left it.
+    return this.code !== 'capability_denied' && this.code !== 'bad_response' && this.code !== 'response_too_large';
   }
 }
 

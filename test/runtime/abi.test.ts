@@ -409,7 +409,7 @@ describe('flick ABI: a guest passing bad pointers', () => {
     assert.ok(r.body.every((b) => b === 'd'.charCodeAt(0)), 'the body is the bytes written');
     const big = inCall();
     const times = Math.ceil(RESPONSE_LIMITS.bodyBytes / PAGE) + 1;
-    assertSandboxError(() => big.invoke('write_repeat', 0, PAGE, times), 'bad_response', /body exceeds/);
+    assertSandboxError(() => big.invoke('write_repeat', 0, PAGE, times), 'response_too_large', /body exceeds/);
   });
 
   it('refuses request functions outside a request', () => {

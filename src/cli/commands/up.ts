@@ -56,7 +56,7 @@ export function register(program: Command): void {
         }
       }
       const holders = daemon.ingress.websockets.holders;
-      if (holders) process.stderr.write(`flick: WebSockets are held by ${holders.count} holder processes (open files are limited to ${processFileLimit()} per process): room for ~${holders.capacity.toLocaleString('en')}\n`);
+      if (holders) process.stderr.write(`flick: open files are limited to ${processFileLimit()} per process: WebSockets will be held by ${holders.count} holder processes (started with the first one; --ws-holders)\n`);
       process.stdout.write(`flick ready ${daemon.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

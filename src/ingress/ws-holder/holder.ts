@@ -88,6 +88,7 @@ process.on('message', (m: ToHolder, handle?: Socket) => {
     case 'adopt':
       return adopt(m, handle);
     case 'send': {
+      if (m.taken) for (const id of m.taken) taken(id);
       const ws = sockets.get(m.id);
       // Answered even for a socket already gone: the main process waits for it before the next event.
       if (!ws) return post({ t: 'sent', id: m.id });

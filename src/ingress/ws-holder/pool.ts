@@ -9,6 +9,10 @@
  * app accepted goes, with its handle, to the holder with the fewest connections. A holder that dies
  * takes its sockets with it (their apps hear `close` 1006), is logged through the `exit` event and is
  * started again; holders die with the node (their IPC channel's disconnect ends them).
+ *
+ * Holders start with the node's first WebSocket, not with the node: K Node processes cost ~3 s of a
+ * loaded 2-core machine and ~55 MiB each, which a node that never serves a WebSocket (most of them)
+ * should not pay; that first upgrade waits for them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -28,6 +32,11 @@ const STOP_TIMEOUT_MS = 3_000;
 const HEALTHY_UPTIME_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 5_000;
 const STATS_TIMEOUT_MS = 20_000;
+/**
+ * How long a `taken` waits for a reply to ride along with. A holder that has not heard yet may pause
+ * a socket this much too early: harmless, as the count is about bursts of at least maxQueuedMessages.
+ */
+const TAKEN_DELAY_MS = 2;
 
 export class WebSocketHolderError extends HintedError {}
 
@@ -101,28 +110,39 @@ class Holder {
   constructor(readonly index: number, readonly child: ChildProcess) {}
 
   private taken: string[] = [];
+  private takenTimer: NodeJS.Timeout | null = null;
 
   post(m: ToHolder): void {
-    if (this.child.connected) this.child.send(m);
+    if (!this.child.connected) return;
+    if (m.t === 'send' && this.taken.length > 0) m.taken = this.takeAll();
+    this.child.send(m);
   }
 
-  /** One message of connection `id` was taken: told to the holder once per event-loop turn, for every connection at once. */
+  /** One message of connection `id` was taken: told to the holder with the next reply, or soon after. */
   take(id: string): void {
     if (this.taken.push(id) > 1) return;
-    setImmediate(() => {
-      const ids = this.taken;
-      this.taken = [];
-      this.post({ t: 'taken', ids });
-    });
+    this.takenTimer = setTimeout(() => {
+      this.takenTimer = null;
+      if (this.taken.length > 0) this.post({ t: 'taken', ids: this.takeAll() });
+    }, TAKEN_DELAY_MS);
+  }
+
+  private takeAll(): string[] {
+    const ids = this.taken;
+    this.taken = [];
+    if (this.takenTimer) clearTimeout(this.takenTimer);
+    this.takenTimer = null;
+    return ids;
   }
 }
 
-export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ index: number; pid: number }] }> implements WebSocketTransport {
+export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ index: number; pid: number }]; failed: [Error] }> implements WebSocketTransport {
   private readonly holders: Array<Holder | null>;
   private readonly failures: number[];
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private closing = false;
   private started = false;
+  private starting: Promise<void> | null = null;
 
   constructor(
     readonly count: number,
@@ -134,14 +154,23 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
     this.failures = new Array<number>(count).fill(0);
   }
 
-  async start(): Promise<void> {
-    try {
-      await Promise.all(this.holders.map((_, i) => this.spawn(i)));
-      this.started = true;
-    } catch (e) {
-      await this.close();
-      throw e;
-    }
+  /** Starts the K holders (once) and settles when all are ready; one that fails to start fails it, for good. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      try {
+        await Promise.all(this.holders.map((_, i) => this.spawn(i)));
+        this.started = true;
+      } catch (e) {
+        await this.close();
+        this.emit('failed', e as Error);
+        throw e;
+      }
+    })();
+    return this.starting;
+  }
+
+  ready(): Promise<void> | null {
+    return this.started ? null : this.start();
   }
 
   get open(): number {

@@ -12,13 +12,14 @@ export type ToHolder =
    * the greeting, if any, as the first message. `headers`: the ones the handshake reads.
    */
   | { t: 'adopt'; id: string; method: string; headers: IncomingHttpHeaders; head: Uint8Array; greeting: Uint8Array | null; binary: boolean }
-  /** Send one message; the holder answers `sent` once the socket took it. */
-  | { t: 'send'; id: string; body: Uint8Array; binary: boolean }
+  /** Send one message; the holder answers `sent` once the socket took it. `taken`: as below, riding along. */
+  | { t: 'send'; id: string; body: Uint8Array; binary: boolean; taken?: string[] }
   | { t: 'close'; id: string; code: number; reason: string }
   /**
    * These connections' oldest relayed messages left the main process's queue for their app (one id
-   * per message, batched per event-loop turn). The holder stops reading a socket while
-   * `--max-queued` of its messages are relayed but not taken: backpressure where the socket is.
+   * per message). The holder stops reading a socket while `--max-queued` of its messages are relayed
+   * but not taken: backpressure where the socket is. Sent with the next `send`, or alone after
+   * TAKEN_DELAY_MS when no reply goes first: one message less per request and answer.
    */
   | { t: 'taken'; ids: string[] }
   /** Report memory and connections (after a GC when the process can collect on demand). */

@@ -97,7 +97,8 @@ export class BodyWriter {
     if (call !== this.call) this.follow(call);
     if (bytes.length === 0) return;
     if (this.size + bytes.length > RESPONSE_LIMITS.bodyBytes) {
-      throw badResponse(`flick.response_write: the body exceeds ${RESPONSE_LIMITS.bodyBytes} bytes`, 'send large content in smaller responses');
+      // A limit like memory's, not a malformed response: the limit breaker counts it, since each such call has the host buffer the whole limit.
+      throw new SandboxError('response_too_large', `flick.response_write: the body exceeds ${RESPONSE_LIMITS.bodyBytes} bytes`, 'send large content in smaller responses', 502);
     }
     this.size += bytes.length;
     const used = this.tailUsed + bytes.length;
