@@ -199,6 +199,27 @@ describe('WebSocket through holder processes, a scripted app', () => {
     assert.deepEqual(await s.closed, { code: 4001, reason: 'done' });
   });
 
+  it('holds back replies to a client that does not read, and catches up once it reads', async () => {
+    let messages = 0;
+    const big = Buffer.alloc(4 << 20, 120); // a few of these fill the loopback socket's buffers
+    answer = (ev) => {
+      if (ev !== 'message') return text('');
+      messages++;
+      return { status: 200, headers: [], body: big };
+    };
+    const s = await open();
+    const socket = (s.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const sent = 30;
+    for (let i = 0; i < sent; i++) s.ws.send(`m${i}`);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(messages < 12, `replies waited for the socket: ${messages} of ${sent} messages reached the app`);
+    socket.resume();
+    for (let i = 0; i < sent; i++) assert.equal((await s.next()).data.byteLength, big.byteLength);
+    assert.equal(messages, sent);
+    await s.close();
+  });
+
   it('answers 503 with Retry-After when the app gate is full', async () => {
     answer = (ev) => (ev === 'close' ? text('') : null); // the first open hangs and fills the gate (limit 1, queue 0)
     const hanging = open();

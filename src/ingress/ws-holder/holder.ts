@@ -90,9 +90,10 @@ process.on('message', (m: ToHolder, handle?: Socket) => {
     case 'send': {
       if (m.taken) for (const id of m.taken) taken(id);
       const ws = sockets.get(m.id);
+      const written = ws ? sendWhenOpen(ws, m.body, m.binary) : Promise.resolve();
       // Answered even for a socket already gone: the main process waits for it before the next event.
-      if (!ws) return post({ t: 'sent', id: m.id });
-      return void sendWhenOpen(ws, m.body, m.binary).then(() => post({ t: 'sent', id: m.id }));
+      if (m.ack) void written.then(() => post({ t: 'sent', id: m.id }));
+      return;
     }
     case 'close': {
       const ws = sockets.get(m.id);

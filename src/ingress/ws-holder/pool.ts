@@ -21,7 +21,7 @@ import type { Socket } from 'node:net';
 import { HintedError } from '../../hinted-error.js';
 import { Connection, type ConnectionInfo, type ConnectionSink, type Greeting, type Refusal, type WebSocketTransport } from '../ws-connection.js';
 import { CLOSE, exactBytes } from '../ws-socket.js';
-import { MAX_PAYLOAD_ARG, MAX_QUEUED_ARG, type FromHolder, type ToHolder } from './protocol.js';
+import { MAX_PAYLOAD_ARG, MAX_QUEUED_ARG, UNACKED_REPLY_BYTES, type FromHolder, type ToHolder } from './protocol.js';
 import { holderCapacity } from './sizing.js';
 
 /** A holder that has not said `ready` by then is taken for broken (a busy 2-core machine loading from sources needs seconds). */
@@ -66,19 +66,24 @@ export interface HolderLimits {
 
 class HeldConnection extends Connection {
   gone = false;
-  /** Resolves the send in flight: at most one, the ingress awaits each reply before the next event. */
+  /** Reply bytes sent since the socket last confirmed it took them. */
+  private unacked = 0;
+  /** Resolves the reply waiting for its acknowledgement: at most one, the ingress awaits each reply before the next event. */
   private onSent: (() => void) | null = null;
 
   constructor(readonly holder: Holder, info: ConnectionInfo) {
     super(info);
   }
 
+  /** Resolves at once while little is unconfirmed; past UNACKED_REPLY_BYTES, once the socket took this reply. */
   send(body: Uint8Array, binary: boolean): Promise<void> {
-    if (this.gone) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.onSent = resolve;
-      this.holder.post({ t: 'send', id: this.id, body, binary });
-    });
+    if (this.gone) return RESOLVED;
+    this.unacked += body.byteLength;
+    const ack = this.unacked > UNACKED_REPLY_BYTES;
+    this.holder.post({ t: 'send', id: this.id, body, binary, ack });
+    if (!ack) return RESOLVED;
+    this.unacked = 0;
+    return new Promise((resolve) => (this.onSent = resolve));
   }
 
   sent(): void {
@@ -362,6 +367,7 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
 }
 
 const EMPTY = new Uint8Array(0);
+const RESOLVED = Promise.resolve();
 
 /** What ws's handshake reads from the request (everything else stays in the main process, for the app). */
 const HANDSHAKE_READS = ['upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];

@@ -12,8 +12,8 @@ export type ToHolder =
    * the greeting, if any, as the first message. `headers`: the ones the handshake reads.
    */
   | { t: 'adopt'; id: string; method: string; headers: IncomingHttpHeaders; head: Uint8Array; greeting: Uint8Array | null; binary: boolean }
-  /** Send one message; the holder answers `sent` once the socket took it. `taken`: as below, riding along. */
-  | { t: 'send'; id: string; body: Uint8Array; binary: boolean; taken?: string[] }
+  /** Send one message; with `ack`, answer `sent` once the socket took it (`taken`: as below, riding along). */
+  | { t: 'send'; id: string; body: Uint8Array; binary: boolean; ack: boolean; taken?: string[] }
   | { t: 'close'; id: string; code: number; reason: string }
   /**
    * These connections' oldest relayed messages left the main process's queue for their app (one id
@@ -36,6 +36,13 @@ export type FromHolder =
   | { t: 'closed'; id: string; code: number; reason: Uint8Array }
   | { t: 'sent'; id: string }
   | { t: 'stats'; connections: number; heapUsed: number; rss: number };
+
+/**
+ * Reply bytes the main process sends one connection without asking the holder whether its socket
+ * took them: small replies need no acknowledgement (one IPC message less each); past this much, a
+ * reply waits until the socket took it, so a client that does not read slows only itself.
+ */
+export const UNACKED_REPLY_BYTES = 64 << 10;
 
 /** The holder's command line: `--max-payload BYTES --max-queued MESSAGES`. */
 export const MAX_PAYLOAD_ARG = '--max-payload';
