@@ -39,6 +39,8 @@ import { LocalTarget } from './local-target.js';
 import { controlApi } from './api.js';
 import { Telemetry, type TelemetryOptions } from '../telemetry/telemetry.js';
 import { serveMetrics, telemetryRoutes } from '../telemetry/http.js';
+import { overview } from '../dashboard/overview.js';
+import { memberOverviewRoutes } from './member-overview.js';
 import { DashboardServer, DASHBOARD_PATH } from '../dashboard/server.js';
 
 export interface DaemonOptions {
@@ -148,7 +150,12 @@ export class Daemon {
     let self: MemberInfo | null = null;
     let lostLease: string | null = null;
     api = controlApi({
-      token, registry, blobs, engine, node, sync, maxImageBytes: limits.maxImageBytes, extraRoutes: [...telemetryRoutes({ telemetry, registry, node }), ...(control?.routes() ?? []), ...(dataPath?.routes() ?? [])],
+      token, registry, blobs, engine, node, sync, maxImageBytes: limits.maxImageBytes, extraRoutes: [
+        ...telemetryRoutes({ telemetry, registry, node }),
+        ...memberOverviewRoutes({ self: () => self?.name ?? 'local', members: async () => (cluster ? clusterMembers(store) : []), token, local: () => overview({ node, registry, telemetry }) }),
+        ...(control?.routes() ?? []),
+        ...(dataPath?.routes() ?? []),
+      ],
       nodes: async () => (cluster ? clusterMembers(store) : self ? [self] : []),
       refuseChanges: () => lostLease,
     });

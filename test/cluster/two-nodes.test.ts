@@ -57,6 +57,18 @@ test('two nodes share apps through etcd; images travel by hash; a cut-off node r
   await until(async () => (await get(b, '/', 'shared.localhost')).text === 'shared:1');
   assert.ok(b.blobs.list().length === 1, 'node-b fetched the image from node-a and verified it');
 
+  // Each node's overview (schedulers, instances) reads through any member: the dashboard's cluster view.
+  const throughA = await get(a, '/_flick/api/nodes/node-b/overview');
+  assert.equal(throughA.status, 200, throughA.text);
+  const direct = JSON.parse((await get(b, '/_flick/api/overview')).text) as { node: { startedAt: number; schedulers: unknown[] } };
+  const proxied = JSON.parse(throughA.text) as typeof direct;
+  assert.equal(proxied.node.startedAt, direct.node.startedAt, 'node-b\'s own overview, not node-a\'s');
+  assert.equal(proxied.node.schedulers.length, 1);
+  assert.equal((await get(a, '/_flick/api/nodes/node-a/overview')).status, 200);
+  const unknown = await get(a, '/_flick/api/nodes/node-z/overview');
+  assert.equal(unknown.status, 404);
+  assert.match(unknown.text, /no_such_node/);
+
   etcd.pause();
   try {
     await until(async () => {

@@ -32,6 +32,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   overview: () => call<Overview>('GET', '/overview'),
   nodes: () => call<MemberInfo[]>('GET', '/nodes'),
+  memberOverview: (name: string) => call<Overview>('GET', `/nodes/${encodeURIComponent(name)}/overview`),
   trace: (id: string) => call<{ traceId: string; spans: Span[] }>('GET', `/traces/${id}`),
   rollback: (app: string) => call<unknown>('POST', `/apps/${encodeURIComponent(app)}/rollback`),
   migrate: (instance: string, to: number) => call<{ pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to }),

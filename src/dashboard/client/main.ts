@@ -1,5 +1,6 @@
 // The dashboard: polls the node's overview once a second (the cluster's members every few
-// seconds, as they rarely change) and redraws; charts keep their state.
+// seconds, as they rarely change; the other members' overviews through this node) and redraws;
+// charts keep their state.
 import './style.css';
 import { api, ApiError, type MemberInfo, type Overview } from './api.js';
 import { CHARTS, LiveChart } from './charts.js';
@@ -18,6 +19,8 @@ let openTrace: { traceId: string; spans: Span[] } | null = null;
 let last: Overview | null = null;
 let members: MemberInfo[] = [];
 let membersAt = -Infinity;
+/** The other members' overviews, read through this node; null for one that did not answer. */
+let remote = new Map<string, Overview | null>();
 /** Each scheduler's busy share between the last two polls, from its cumulative busy seconds. */
 let load = new Map<number, number>();
 let busyBefore: { at: number; busyS: Map<number, number> } | null = null;
@@ -73,7 +76,7 @@ function setStatus(text: string, bad: boolean): void {
 }
 
 function render(o: Overview): void {
-  body.replaceChildren(views.summary(o), views.apps(o, actions), views.topology(o, members, load, actions), h('div', { class: 'two' }, views.deployments(o), views.traces(o, actions, openTrace)));
+  body.replaceChildren(views.summary(o), views.apps(o, actions), views.topology(o, members, remote, load, actions), h('div', { class: 'two' }, views.deployments(o), views.traces(o, actions, openTrace)));
   for (const c of charts) c.update(o);
 }
 
@@ -85,6 +88,7 @@ async function refresh(): Promise<void> {
       membersAt = performance.now();
     }
     last = await api.overview();
+    remote = await remoteOverviews();
     measureLoad(last);
     render(last);
     if (Date.now() > statusHeldUntil) {
@@ -95,6 +99,14 @@ async function refresh(): Promise<void> {
     status.textContent = 'the node does not answer';
     status.className = 'status bad';
   }
+}
+
+/** Every other member's overview, in parallel; a member that fails shows its facts alone. */
+async function remoteOverviews(): Promise<Map<string, Overview | null>> {
+  const here = views.thisNode(members);
+  const others = members.filter((m) => m !== here);
+  const read = await Promise.all(others.map((m) => api.memberOverview(m.name).catch(() => null)));
+  return new Map(others.map((m, i) => [m.name, read[i]]));
 }
 
 function measureLoad(o: Overview): void {

@@ -52,7 +52,7 @@ export function apps(o: Overview, act: Actions): HTMLElement {
 }
 
 /** Which of the cluster's members is the node serving this page: the one at this address, or the only one. */
-function thisNode(members: MemberInfo[]): MemberInfo | null {
+export function thisNode(members: MemberInfo[]): MemberInfo | null {
   return members.find((m) => URL.canParse(m.address) && new URL(m.address).origin === location.origin) ?? (members.length === 1 ? members[0] : null);
 }
 
@@ -69,17 +69,31 @@ function facts(m: MemberInfo): HTMLElement {
 }
 
 /**
- * Nodes → schedulers → instances. The overview is this node's own picture, so only this node
- * shows its schedulers; the other members show their facts and a link to their own dashboard.
- * `load` is each scheduler's busy share since the previous poll.
+ * Nodes → schedulers → instances. This node's picture is the overview; every other member's is
+ * its own overview read through this node (`remote`, by name; missing when it did not answer:
+ * then only its facts show). `load` is this node's schedulers' busy share since the previous poll.
  */
-export function topology(o: Overview, members: MemberInfo[], load: Map<number, number>, act: Actions): HTMLElement {
+export function topology(o: Overview, members: MemberInfo[], remote: Map<string, Overview | null>, load: Map<number, number>, act: Actions): HTMLElement {
   const here = thisNode(members);
+  const local = nodeCard(here, here?.name ?? 'this node', o, load, act);
+  const others = members.filter((m) => m !== here).map((m) => {
+    const view = remote.get(m.name);
+    return view
+      ? nodeCard(m, m.name, view, new Map(), null)
+      : h('div', { class: 'node remote', 'data-node': m.name },
+        h('div', { class: 'node-head' }, h('strong', { class: 'node-name' }, m.name), ' ', h('span', { class: 'muted' }, m.address), ' ', facts(m)),
+        h('div', { class: 'muted small' }, 'its overview did not come through this node: ', h('a', { href: `${m.address}/_flick/` }, `${m.address}/_flick/`)));
+  });
+  return h('section', { class: 'topology' }, h('h2', {}, 'Nodes → schedulers → instances'), h('div', { class: 'nodes' }, local, ...others));
+}
+
+/** One node with its schedulers and their instances; `act` null: another node's (its instances move through its own API). */
+function nodeCard(member: MemberInfo | null, name: string, o: Overview, load: Map<number, number>, act: Actions | null): HTMLElement {
   const byScheduler = new Map<number, Overview['instances']>();
   for (const i of o.instances) byScheduler.set(i.scheduler, [...(byScheduler.get(i.scheduler) ?? []), i]);
   const indexes = o.node.schedulers.map((s) => s.index);
-  const local = h('div', { class: 'node', 'data-node': here?.name ?? '' },
-    h('div', { class: 'node-head' }, h('strong', { class: 'node-name' }, here?.name ?? 'this node'), ' ', h('span', { class: 'muted' }, here ? here.address : ''), ' ', here ? facts(here) : null),
+  return h('div', { class: act ? 'node' : 'node remote', 'data-node': member?.name ?? '' },
+    h('div', { class: 'node-head' }, h('strong', { class: 'node-name' }, name), ' ', h('span', { class: 'muted' }, member ? member.address : ''), ' ', member ? facts(member) : null),
     h('div', { class: 'muted small' }, `${o.node.instances} instances · restarts ${o.node.counters.restarts} · migrations ${o.node.counters.migrations} · hibernations ${o.node.counters.hibernations}`),
     h('div', { class: 'schedulers' }, ...o.node.schedulers.map((s) => {
       const listed = byScheduler.get(s.index) ?? [];
@@ -93,7 +107,7 @@ export function topology(o: Overview, members: MemberInfo[], load: Map<number, n
           ...list.map((i) => h('tr', { 'data-instance': i.id },
             h('td', {}, i.id), h('td', { class: 'muted' }, i.key || '–'), h('td', {}, h('span', { class: `state ${i.state}` }, i.state)),
             h('td', { class: 'num' }, fmtBytes(i.memory)), h('td', { class: 'num' }, `${i.requests} req`),
-            h('td', {}, ...indexes.filter((to) => to !== s.index).map((to) => h('button', { class: 'small', disabled: i.state !== 'running', title: `migrate to scheduler ${to}`, onclick: () => act.migrate(i.id, to) }, `→ ${to}`))),
+            h('td', {}, ...(act ? indexes.filter((to) => to !== s.index).map((to) => h('button', { class: 'small', disabled: i.state !== 'running', title: `migrate to scheduler ${to}`, onclick: () => act.migrate(i.id, to) }, `→ ${to}`)) : [])),
           )),
         ]))),
         s.instances === 0 ? h('div', { class: 'muted small' }, 'no instances') : null,
@@ -101,11 +115,6 @@ export function topology(o: Overview, members: MemberInfo[], load: Map<number, n
       );
     })),
   );
-  const others = members.filter((m) => m !== here).map((m) => h('div', { class: 'node remote', 'data-node': m.name },
-    h('div', { class: 'node-head' }, h('strong', { class: 'node-name' }, m.name), ' ', h('span', { class: 'muted' }, m.address), ' ', facts(m)),
-    h('div', { class: 'muted small' }, 'Its schedulers and instances are on its own dashboard: ', h('a', { href: `${m.address}/_flick/` }, `${m.address}/_flick/`)),
-  ));
-  return h('section', { class: 'topology' }, h('h2', {}, 'Nodes → schedulers → instances'), h('div', { class: 'nodes' }, local, ...others));
 }
 
 function byRelease(list: Overview['instances']): Array<[string, Overview['instances']]> {
