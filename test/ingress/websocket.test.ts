@@ -4,31 +4,13 @@
  * a real app cannot easily provoke (a stalled app, refusals, failures).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildImage } from '../../src/image/build.js';
-import { examplesDir } from '../../src/host/install-root.js';
 import { Ingress } from '../../src/ingress/server.js';
 import type { GuestRequest, GuestResponse } from '../../src/runtime/request.js';
 import { startNode, type TestNode } from '../support/daemon.js';
-import { SocketInbox, UpgradeRefused } from './socket-inbox.js';
-
-async function chatImage(): Promise<Uint8Array> {
-  const built = join(examplesDir, 'chat', 'build', 'chat.flick');
-  return existsSync(built) ? readFileSync(built) : (await buildImage(join(examplesDir, 'chat'))).bytes;
-}
-
-async function refusal(p: Promise<unknown>): Promise<UpgradeRefused> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof UpgradeRefused) return e;
-    throw e;
-  }
-  assert.fail('the upgrade was accepted');
-}
+import { SocketInbox } from './socket-inbox.js';
+import { chatImage, eventually, refusal } from './ws-fixtures.js';
 
 describe('WebSocket through a node serving examples/chat', () => {
   let node: TestNode;
@@ -235,15 +217,4 @@ async function waitForCall(app: ScriptedApp, ev: string): Promise<ScriptedApp['c
     await new Promise((r) => setTimeout(r, 10));
   }
   assert.fail(`no ${ev} event reached the app`);
-}
-
-/** Polls until `read` gives `expected` (events reach the app asynchronously); fails with the last value seen. */
-async function eventually<T>(read: () => T | Promise<T>, expected: T, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  let actual = await read();
-  while (actual !== expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    actual = await read();
-  }
-  assert.equal(actual, expected);
 }

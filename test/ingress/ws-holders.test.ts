@@ -4,52 +4,15 @@
  * an Ingress over a scripted app for the app's refusals; then a holder is killed under its clients.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { buildImage } from '../../src/image/build.js';
-import { examplesDir } from '../../src/host/install-root.js';
 import { Ingress } from '../../src/ingress/server.js';
 import type { HolderExit } from '../../src/ingress/ws-holder/pool.js';
 import { holdersFor, HOLDER_FILE_RESERVE, MAX_AUTO_HOLDERS } from '../../src/ingress/ws-holder/sizing.js';
 import type { GuestResponse } from '../../src/runtime/request.js';
 import { startNode, type TestNode } from '../support/daemon.js';
-import { SocketInbox, UpgradeRefused } from './socket-inbox.js';
-
-async function chatImage(): Promise<Uint8Array> {
-  const built = join(examplesDir, 'chat', 'build', 'chat.flick');
-  return existsSync(built) ? readFileSync(built) : (await buildImage(join(examplesDir, 'chat'))).bytes;
-}
-
-async function refusal(p: Promise<unknown>): Promise<UpgradeRefused> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof UpgradeRefused) return e;
-    throw e;
-  }
-  assert.fail('the upgrade was accepted');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls until `read` gives `expected`; fails with the last value seen. */
-async function eventually<T>(read: () => T | Promise<T>, expected: T, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  let actual = await read();
-  while (actual !== expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    actual = await read();
-  }
-  assert.equal(actual, expected);
-}
+import { SocketInbox } from './socket-inbox.js';
+import { chatImage, eventually, refusal } from './ws-fixtures.js';
 
 describe('WebSocket holders sizing', () => {
   it('holds sockets in the node process when its open-file limit is enough, else in enough holders', () => {
@@ -80,7 +43,7 @@ describe('WebSocket through holder processes, a node serving examples/chat', () 
   after(async () => {
     const pids = node.daemon.ingress.websockets.holders?.pids() ?? [];
     await node.stop();
-    assert.deepEqual(pids.filter(alive), [], 'holders end with the node');
+    assert.deepEqual(pids.filter((pid) => existsSync(`/proc/${pid}`)), [], 'holders end with the node');
   });
 
   it('opens, relays messages both ways, closes from either side, and spreads sockets over the holders', async () => {
@@ -129,23 +92,23 @@ describe('WebSocket through holder processes, a node serving examples/chat', () 
     // The three on the killed holder close (no close frame can come from a dead process: 1006).
     const settled: Array<{ code: number } | null> = sockets.map(() => null);
     sockets.forEach((s, i) => void s.closed.then((c) => (settled[i] = c)));
-    await eventually(() => settled.filter((c) => c !== null).length, first.connections);
+    await eventually(() => settled.filter((c) => c !== null).length, first.connections, 10_000);
     await new Promise((r) => setTimeout(r, 200)); // and no more than those
     const closed = settled.filter((c) => c !== null);
     assert.equal(closed.length, first.connections);
     assert.ok(closed.every((c) => c!.code === 1006));
-    await eventually(() => get('/rooms/delta').then((t) => t.split(',')[0]), `delta: ${second.connections} here`);
+    await eventually(() => get('/rooms/delta').then((t) => t.split(',')[0]), `delta: ${second.connections} here`, 10_000);
 
     // The other holder's sockets still answer.
     const survivors = sockets.filter((_, i) => settled[i] === null);
     for (const s of survivors) assert.match(await s.ask('still?'), /^delta #\d+: still\?$/);
 
     // Logged through the exit event and restarted; new sockets work and use it again.
-    await eventually(() => exits.length, 1);
+    await eventually(() => exits.length, 1, 10_000);
     assert.equal(exits[0].pid, first.pid);
     assert.equal(exits[0].connections, first.connections);
     assert.equal(exits[0].signal, 'SIGKILL');
-    await eventually(() => restarts.length, 1);
+    await eventually(() => restarts.length, 1, 10_000);
     assert.ok(!pool().pids().includes(first.pid) && pool().pids().length === 2);
     const fresh = await Promise.all(Array.from({ length: 4 }, () => room('delta')));
     await Promise.all(fresh.map((s) => s.next()));

@@ -4,7 +4,8 @@
  * routed the upgrade and had the app accept `open`; it sends the socket's handle here with the
  * request's method, headers and already-read bytes. The holder completes the handshake with ws and
  * from then on relays: messages and the close to the main process, the app's replies and closes
- * back to the socket; it pauses a socket whose messages the main process has not taken yet. It knows nothing of apps. It exits with its parent (IPC disconnect).
+ * back to the socket; it pauses a socket whose messages the main process has not taken yet. It
+ * knows nothing of apps. It exits with its parent (IPC disconnect).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -12,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE, closeWhenOpen, exactBytes, ignore, sendWhenOpen } from '../ws-socket.js';
 import { MAX_PAYLOAD_ARG, MAX_QUEUED_ARG, type FromHolder, type ToHolder } from './protocol.js';
 import { processFileLimit } from './sizing.js';
+import { Outbox } from './outbox.js';
 
 const arg = (name: string) => Number(process.argv[process.argv.indexOf(name) + 1]);
 const maxPayload = arg(MAX_PAYLOAD_ARG);
@@ -41,9 +43,13 @@ function taken(id: string): void {
   if (ws?.isPaused && n < maxQueued) ws.resume();
 }
 
-function post(m: FromHolder): void {
+const outbox = new Outbox<FromHolder>((m) => {
   // Nothing to do when the channel is gone: 'disconnect' ends this process.
   if (process.connected) process.send!(m);
+});
+
+function post(m: FromHolder): void {
+  outbox.post(m);
 }
 
 function adopt(m: Extract<ToHolder, { t: 'adopt' }>, socket: Socket | undefined): void {
@@ -75,7 +81,7 @@ function hold(id: string, ws: WebSocket): void {
   });
 }
 
-async function stats(): Promise<FromHolder> {
+function stats(): FromHolder {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
@@ -83,12 +89,14 @@ async function stats(): Promise<FromHolder> {
   return { t: 'stats', connections: sockets.size, heapUsed: mem.heapUsed, rss: mem.rss };
 }
 
-process.on('message', (m: ToHolder, handle?: Socket) => {
+function receive(m: ToHolder, handle?: Socket): void {
   switch (m.t) {
+    case 'batch':
+      for (const one of m.messages) receive(one);
+      return;
     case 'adopt':
       return adopt(m, handle);
     case 'send': {
-      if (m.taken) for (const id of m.taken) taken(id);
       const ws = sockets.get(m.id);
       const written = ws ? sendWhenOpen(ws, m.body, m.binary) : Promise.resolve();
       // Answered even for a socket already gone: the main process waits for it before the next event.
@@ -103,13 +111,15 @@ process.on('message', (m: ToHolder, handle?: Socket) => {
       for (const id of m.ids) taken(id);
       return;
     case 'stats':
-      return void stats().then(post);
+      return post(stats());
     case 'shutdown':
       // Like the in-process path at node shutdown: sockets dropped, the app hears 1006 from the main process.
       for (const ws of sockets.values()) ws.terminate();
       return process.exit(0);
   }
-});
+}
+
+process.on('message', receive);
 
 // The node is gone (or stopping): its sockets go with this process. A write to the channel can
 // fail (EPIPE) before the disconnect is seen: that means the same.
@@ -127,4 +137,4 @@ process.on('uncaughtException', (e) => {
   for (const ws of sockets.values()) closeWhenOpen(ws, CLOSE.internalError, 'flick: websocket holder failed');
 });
 
-post({ t: 'ready', fileLimit: processFileLimit() ?? 1024 });
+process.send!({ t: 'ready', fileLimit: processFileLimit() ?? 1024 } satisfies FromHolder);

@@ -19,10 +19,11 @@ import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { HintedError } from '../../hinted-error.js';
-import { Connection, type ConnectionInfo, type ConnectionSink, type Greeting, type Refusal, type WebSocketTransport } from '../ws-connection.js';
+import type { Connection, ConnectionInfo, ConnectionSink, Greeting, Refusal, WebSocketTransport } from '../ws-connection.js';
 import { CLOSE, exactBytes } from '../ws-socket.js';
-import { MAX_PAYLOAD_ARG, MAX_QUEUED_ARG, UNACKED_REPLY_BYTES, type FromHolder, type ToHolder } from './protocol.js';
+import { MAX_PAYLOAD_ARG, MAX_QUEUED_ARG, type FromHolder, type ToHolder } from './protocol.js';
 import { holderCapacity } from './sizing.js';
+import { HeldConnection, Holder, type HolderStats } from './holder-handle.js';
 
 /** A holder that has not said `ready` by then is taken for broken (a busy 2-core machine loading from sources needs seconds). */
 const START_TIMEOUT_MS = 30_000;
@@ -32,13 +33,10 @@ const STOP_TIMEOUT_MS = 3_000;
 const HEALTHY_UPTIME_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 5_000;
 const STATS_TIMEOUT_MS = 20_000;
-/**
- * How long a `taken` waits for a reply to ride along with. A holder that has not heard yet may pause
- * a socket this much too early: harmless, as the count is about bursts of at least maxQueuedMessages.
- */
-const TAKEN_DELAY_MS = 2;
 
 export class WebSocketHolderError extends HintedError {}
+
+export type { HolderStats };
 
 /** What the node logs when a holder dies. */
 export interface HolderExit {
@@ -51,94 +49,10 @@ export interface HolderExit {
   restartInMs: number;
 }
 
-export interface HolderStats {
-  pid: number;
-  connections: number;
-  heapUsed: number;
-  rss: number;
-}
-
 /** What a holder enforces itself: message size (1009) and messages relayed but not yet taken (backpressure). */
 export interface HolderLimits {
   maxMessageBytes: number;
   maxQueuedMessages: number;
-}
-
-class HeldConnection extends Connection {
-  gone = false;
-  /** Reply bytes sent since the socket last confirmed it took them. */
-  private unacked = 0;
-  /** Resolves the reply waiting for its acknowledgement: at most one, the ingress awaits each reply before the next event. */
-  private onSent: (() => void) | null = null;
-
-  constructor(readonly holder: Holder, info: ConnectionInfo) {
-    super(info);
-  }
-
-  /** Resolves at once while little is unconfirmed; past UNACKED_REPLY_BYTES, once the socket took this reply. */
-  send(body: Uint8Array, binary: boolean): Promise<void> {
-    if (this.gone) return RESOLVED;
-    this.unacked += body.byteLength;
-    const ack = this.unacked > UNACKED_REPLY_BYTES;
-    this.holder.post({ t: 'send', id: this.id, body, binary, ack });
-    if (!ack) return RESOLVED;
-    this.unacked = 0;
-    return new Promise((resolve) => (this.onSent = resolve));
-  }
-
-  sent(): void {
-    const resolve = this.onSent;
-    this.onSent = null;
-    resolve?.();
-  }
-
-  close(code: number, reason: string): void {
-    if (!this.gone) this.holder.post({ t: 'close', id: this.id, code, reason });
-  }
-
-  /** The holder counts what it relayed and pauses the socket itself: the main process cannot stop a read in time. */
-  queued(): void {}
-
-  taken(): void {
-    if (!this.gone) this.holder.take(this.id);
-  }
-}
-
-/** One holder process as the main process sees it. */
-class Holder {
-  readonly connections = new Map<string, HeldConnection>();
-  ready = false;
-  capacity = 0;
-  readonly startedAt = Date.now();
-  readonly statsWaiters: Array<(s: HolderStats) => void> = [];
-
-  constructor(readonly index: number, readonly child: ChildProcess) {}
-
-  private taken: string[] = [];
-  private takenTimer: NodeJS.Timeout | null = null;
-
-  post(m: ToHolder): void {
-    if (!this.child.connected) return;
-    if (m.t === 'send' && this.taken.length > 0) m.taken = this.takeAll();
-    this.child.send(m);
-  }
-
-  /** One message of connection `id` was taken: told to the holder with the next reply, or soon after. */
-  take(id: string): void {
-    if (this.taken.push(id) > 1) return;
-    this.takenTimer = setTimeout(() => {
-      this.takenTimer = null;
-      if (this.taken.length > 0) this.post({ t: 'taken', ids: this.takeAll() });
-    }, TAKEN_DELAY_MS);
-  }
-
-  private takeAll(): string[] {
-    const ids = this.taken;
-    this.taken = [];
-    if (this.takenTimer) clearTimeout(this.takenTimer);
-    this.takenTimer = null;
-    return ids;
-  }
 }
 
 export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ index: number; pid: number }]; failed: [Error] }> implements WebSocketTransport {
@@ -219,6 +133,7 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
     const bytes = early ? Buffer.concat([head, early]) : head;
     const adopt: ToHolder = { t: 'adopt', id: info.id, method: req.method ?? 'GET', headers: handshakeHeaders(req), head: bytes, greeting: greeting?.body ?? null, binary: greeting?.binary ?? false };
     // Sending the handle closes this process's descriptor for the socket: that is the point.
+    holder.flush();
     holder.child.send(adopt, socket, undefined, (err) => {
       if (err === null) return;
       socket.destroy();
@@ -306,6 +221,9 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
 
   private receive(holder: Holder, m: FromHolder): void {
     switch (m.t) {
+      case 'batch':
+        for (const one of m.messages) this.receive(holder, one);
+        return;
       case 'message': {
         const conn = holder.connections.get(m.id);
         if (conn) this.sink.received(conn, exactBytes(m.data), m.binary);
@@ -367,7 +285,6 @@ export class HolderPool extends EventEmitter<{ exit: [HolderExit]; restart: [{ i
 }
 
 const EMPTY = new Uint8Array(0);
-const RESOLVED = Promise.resolve();
 
 /** What ws's handshake reads from the request (everything else stays in the main process, for the app). */
 const HANDSHAKE_READS = ['upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];

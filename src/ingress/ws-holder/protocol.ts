@@ -1,9 +1,10 @@
 /**
  * What the node's main process and a WebSocket holder process say to each other over the IPC
  * channel (Node's `advanced` serialization, so message bytes travel as bytes). Connections are
- * named by their `flick-websocket-id`.
+ * named by their `flick-websocket-id`. Messages posted in one event-loop turn travel as one batch.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Batch } from './outbox.js';
 
 /** Main → holder. */
 export type ToHolder =
@@ -12,16 +13,17 @@ export type ToHolder =
    * the greeting, if any, as the first message. `headers`: the ones the handshake reads.
    */
   | { t: 'adopt'; id: string; method: string; headers: IncomingHttpHeaders; head: Uint8Array; greeting: Uint8Array | null; binary: boolean }
-  /** Send one message; with `ack`, answer `sent` once the socket took it (`taken`: as below, riding along). */
-  | { t: 'send'; id: string; body: Uint8Array; binary: boolean; ack: boolean; taken?: string[] }
+  /** Send one message; with `ack`, answer `sent` once the socket took it. */
+  | { t: 'send'; id: string; body: Uint8Array; binary: boolean; ack: boolean }
   | { t: 'close'; id: string; code: number; reason: string }
   /**
    * These connections' oldest relayed messages left the main process's queue for their app (one id
    * per message). The holder stops reading a socket while `--max-queued` of its messages are relayed
-   * but not taken: backpressure where the socket is. Sent with the next `send`, or alone after
-   * TAKEN_DELAY_MS when no reply goes first: one message less per request and answer.
+   * but not taken: backpressure where the socket is. Rides along with the next batch (the reply's,
+   * usually), or goes alone after TAKEN_DELAY_MS: one IPC message less per request and answer.
    */
   | { t: 'taken'; ids: string[] }
+  | Batch<ToHolder>
   /** Report memory and connections (after a GC when the process can collect on demand). */
   | { t: 'stats' }
   /** Drop every connection (node shutdown) and exit. */
@@ -35,7 +37,8 @@ export type FromHolder =
   | { t: 'message'; id: string; data: Uint8Array; binary: boolean }
   | { t: 'closed'; id: string; code: number; reason: Uint8Array }
   | { t: 'sent'; id: string }
-  | { t: 'stats'; connections: number; heapUsed: number; rss: number };
+  | { t: 'stats'; connections: number; heapUsed: number; rss: number }
+  | Batch<FromHolder>;
 
 /**
  * Reply bytes the main process sends one connection without asking the holder whether its socket
