@@ -81,7 +81,12 @@ export class WebSocketIngress implements ConnectionSink {
     // Until ws owns the socket, a reset from the client must not become an uncaught error.
     socket.on('error', ignore);
     this.accept(req, socket as Socket, head).catch((e: Error) => {
-      answerError(answerOnSocket(req, socket as Socket), 500, 'internal', `flick failed to accept the WebSocket: ${e.message}`, 'this is a bug in flick: see the node logs');
+      // The answer can fail too (the socket may be gone, or half-handed to ws): then only this connection ends, never the node.
+      try {
+        answerError(answerOnSocket(req, socket as Socket), 500, 'internal', `flick failed to accept the WebSocket: ${e.message}`, 'this is a bug in flick: see the node logs');
+      } catch {
+        socket.destroy();
+      }
     });
   }
 
