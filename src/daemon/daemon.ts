@@ -17,12 +17,6 @@ import { ClusterDataPath } from '../cluster/data-path.js';
 import { settleInterruptedDeployments } from '../control/deploy/settle.js';
 import { totalmem } from 'node:os';
 
-/**
- * A node that has not renewed its membership for this long is out of the cluster. Lease expiry is
- * how a dead node is noticed, so this bounds failover: 3 s leaves room for the 5 s convergence
- * target (docs/decisions.md, "One elected placer").
- */
-const MEMBERSHIP_TTL_MS = 3000;
 import type { Store } from '../control/store/store.js';
 import { BlobStore } from '../control/blob-store.js';
 import { Registry } from '../control/registry.js';
@@ -42,6 +36,15 @@ import { serveMetrics, telemetryRoutes } from '../telemetry/http.js';
 import { overview } from '../dashboard/overview.js';
 import { memberOverviewRoutes } from './member-overview.js';
 import { DashboardServer, DASHBOARD_PATH } from '../dashboard/server.js';
+
+/**
+ * A node that has not renewed its membership for this long is out of the cluster. Lease expiry is
+ * how a dead node is noticed, so this bounds failover: 3 s leaves room for the 5 s convergence
+ * target (docs/decisions.md, "One elected placer").
+ */
+const MEMBERSHIP_TTL_MS = 3000;
+/** How long one step of stopping may take before the node stops without it. */
+const STOP_STEP_MS = 5000;
 
 export interface DaemonOptions {
   host: string;
@@ -189,17 +192,37 @@ export class Daemon {
     return daemon;
   }
 
+  /**
+   * Stops the node, step by step. Each step that talks to others (peers, etcd) gets a bounded
+   * time: an unreachable etcd or a peer that stops at the same moment must not keep this node
+   * from stopping (systemd, tests and `flick up`'s Ctrl-C all wait for it).
+   */
   async stop(): Promise<void> {
+    const step = (what: string, work: Promise<unknown> | undefined) => this.boundedStep(what, work);
     // Keys first, while this node is still a member: each goes live to its next owner.
-    await this.dataPath?.drain().catch((e: Error) => this.telemetry.log.warn({ err: e.message }, 'moving keys away before leaving failed'));
-    await this.cluster?.stop().catch(() => {});
-    await this.membership?.leave().catch(() => {});
-    await this.ingress.close();
-    await this.dataPath?.close();
-    await this.sync.stop();
+    await step('moving keys away before leaving', this.dataPath?.drain());
+    await step('stopping the placer', this.cluster?.stop());
+    await step('leaving the cluster', this.membership?.leave());
+    await step('closing the ingress', this.ingress.close());
+    await step('closing the data path', this.dataPath?.close());
+    await step('stopping route sync', this.sync.stop());
     await this.node.close();
     await this.telemetry.close();
-    await this.store.close();
+    await step('closing the store', this.store.close());
     this.lock.release();
+  }
+
+  private async boundedStep(what: string, work: Promise<unknown> | undefined): Promise<void> {
+    if (!work) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_STEP_MS)));
+    try {
+      const outcome = await Promise.race([work.then(() => 'done' as const), late]);
+      if (outcome === 'late') this.telemetry.log.warn({ step: what }, `${what} took over ${STOP_STEP_MS} ms: stopping without it`);
+    } catch (e) {
+      this.telemetry.log.warn({ step: what, err: (e as Error).message }, `${what} failed: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
