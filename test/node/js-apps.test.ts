@@ -67,6 +67,24 @@ test('per-key JS instances count on their own in env.state', async () => {
   assert.deepEqual(ps.map((i: { key: string }) => i.key).sort(), ['a', 'b']);
 });
 
+test('a JS instance\'s console lines are tagged with the instance, as wasm ones are', async () => {
+  const n = await node();
+  await n.deploy(await build(COUNTER, { file: 'src/index.ts', from: 'return new Response(', to: 'console.log(`count ${env.state.count}`); return new Response(' }));
+  await n.ask('js-counter', '/', key('a'));
+  await n.ask('js-counter', '/', key('b'));
+  await n.ask('js-counter', '/', key('a'));
+  const ids = Object.fromEntries((await n.api('GET', '/instances')).json.filter((i: { app: string }) => i.app === 'js-counter').map((i: { key: string; id: string }) => [i.key, i.id]));
+  const linesOf = async (id: string) => {
+    const res = await n.api('GET', `/logs?app=js-counter&instance=${encodeURIComponent(id)}`);
+    // ndjson: one line parses as an object, several stay text
+    const text = typeof res.json === 'string' ? res.json : JSON.stringify(res.json);
+    return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { message: string; instance: string });
+  };
+  await waitFor(async () => (await linesOf(ids.a)).length === 2);
+  assert.deepEqual((await linesOf(ids.a)).map((l) => l.message), ['count 1', 'count 2']);
+  assert.deepEqual((await linesOf(ids.b)).map((l) => [l.message, l.instance]), [['count 1', ids.b]]);
+});
+
 test('an idle JS instance hibernates and wakes with its env.state', async () => {
   const n = await node({ hibernateSweepMs: 50 });
   const spawns: string[] = [];

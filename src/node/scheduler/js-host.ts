@@ -6,7 +6,7 @@
  */
 import { SandboxError } from '../../runtime/errors.js';
 import { JsApp, type JsAppOptions } from '../../runtime/js/app.js';
-import type { JsInstance, JsSnapshot } from '../../runtime/js/instance.js';
+import type { InstanceLog, JsInstance, JsSnapshot } from '../../runtime/js/instance.js';
 import type { GuestRequest, GuestResponse } from '../../runtime/request.js';
 import type { InstanceCounters } from './protocol.js';
 
@@ -27,6 +27,9 @@ export class NoJsInstance extends Error {
 export class JsHost {
   private readonly apps = new Map<string, JsApp>();
   private readonly held = new Map<string, Held>();
+
+  /** `logFor` gives each named instance its own log (lines tagged with the instance, as wasm ones are). */
+  constructor(private readonly logFor: (release: string, instance: string) => InstanceLog) {}
 
   load(release: string, manifest: JsApp['manifest'], bundle: Uint8Array, opts: JsAppOptions): void {
     this.apps.set(release, new JsApp(manifest, bundle, opts));
@@ -71,7 +74,7 @@ export class JsHost {
         fresh.dispose();
       }
     }
-    if (!this.held.has(instance)) this.hold(instance, restore ? app.restore(restore) : app.spawn());
+    if (!this.held.has(instance)) this.hold(instance, restore ? app.restore(restore, this.logFor(release, instance)) : app.spawn(this.logFor(release, instance)));
     return this.queue(instance, async (inst) => ({ response: await inst.handle(request), counters: inst.stats() }));
   }
 
@@ -88,11 +91,11 @@ export class JsHost {
   /** Starts `instance` now (a supervised replica) unless it is held already. */
   spawn(release: string, instance: string): InstanceCounters {
     const held = this.held.get(instance);
-    return (held ? held.instance : this.hold(instance, this.app(release).spawn())).stats();
+    return (held ? held.instance : this.hold(instance, this.app(release).spawn(this.logFor(release, instance)))).stats();
   }
 
   restore(release: string, instance: string, snapshot: JsSnapshot): InstanceCounters {
-    return this.hold(instance, this.app(release).restore(snapshot)).stats();
+    return this.hold(instance, this.app(release).restore(snapshot, this.logFor(release, instance))).stats();
   }
 
   /**
@@ -114,7 +117,8 @@ export class JsHost {
   /** Starts `instance` of `release` with an old release's `env.state` (fresh when it saved none). */
   upgrade(release: string, instance: string, state: Uint8Array | null): InstanceCounters {
     const app = this.app(release);
-    const inst = state === null ? app.spawn() : app.restore({ format: 1, app: app.manifest.name, build: app.fingerprint, stateJson: new TextDecoder().decode(state), calls: 0, cpuUsed: 0 });
+    const log = this.logFor(release, instance);
+    const inst = state === null ? app.spawn(log) : app.restore({ format: 1, app: app.manifest.name, build: app.fingerprint, stateJson: new TextDecoder().decode(state), calls: 0, cpuUsed: 0 }, log);
     return this.hold(instance, inst).stats();
   }
 

@@ -25,7 +25,7 @@ let outbox: FromScheduler[] = [];
 /** Snapshot buffers leave by transfer, not copy: a 1 MiB instance would otherwise be copied on every move. */
 let transfer: ArrayBuffer[] = [];
 const kvStores = new Map<string, AppKvStore>();
-const js = new JsHost();
+const js = new JsHost((release, instance) => logFor(release, instance));
 /** KV writes of cluster releases, journaled until the node has made them durable (kv-journal.ts). */
 const journal = new KvJournal();
 let flushScheduled = false;

@@ -20,7 +20,7 @@ import { SandboxError } from '../errors.js';
 import type { KvNamespace, LogLevel } from '../request.js';
 import type { SandboxApp } from '../sandbox.js';
 import type { CapabilityGrants } from './host-capabilities.js';
-import { JsInstance, type JsSnapshot } from './instance.js';
+import { JsInstance, type InstanceLog, type JsSnapshot } from './instance.js';
 import { fetchOutbound, type OutboundFetch } from './outbound.js';
 import { preludeSnapshot } from './prelude-snapshot.js';
 
@@ -94,14 +94,15 @@ export class JsApp implements SandboxApp<JsSnapshot> {
     JsInstance.spawn(this).dispose();
   }
 
-  spawn(): JsInstance {
+  /** A fresh instance; `log` receives its lines (default: the app's log). */
+  spawn(log?: InstanceLog): JsInstance {
     this.checkOpen();
-    return JsInstance.spawn(this);
+    return JsInstance.spawn(this, log);
   }
 
-  restore(snapshot: JsSnapshot): JsInstance {
+  restore(snapshot: JsSnapshot, log?: InstanceLog): JsInstance {
     this.checkOpen();
-    return JsInstance.restore(this, snapshot);
+    return JsInstance.restore(this, snapshot, log);
   }
 
   close(): void {

@@ -6,17 +6,20 @@
  * is resumed as they complete, and the wall-clock deadline ends whatever is still pending.
  */
 import ivm from 'isolated-vm';
-import type { GuestRequest, GuestResponse } from '../request.js';
+import type { GuestRequest, GuestResponse, LogLevel } from '../request.js';
 import type { InstanceState, InstanceStats, SandboxInstance } from '../sandbox.js';
 import { SandboxError } from '../errors.js';
 import type { JsApp } from './app.js';
 import { acceptResponse, ownedBytes, requestForGuest } from './boundary.js';
 import { CpuBudget } from './cpu-budget.js';
 import { classifyIsolateError, cpuExceeded, deadlineExceeded, guestFailure, notReady, type GuestFailureKind } from './failures.js';
-import { hostCallbacks, type CallHooks } from './host-capabilities.js';
+import { hostCallbacks, type CallHooks, type CapabilityGrants } from './host-capabilities.js';
 import type { OutboundRequest, OutboundResponse } from './outbound.js';
 
 /** What a JS instance hands to its successor: `env.state` and its counters. */
+/** Where one instance's log lines go. */
+export type InstanceLog = (level: LogLevel, message: string) => void;
+
 export interface JsSnapshot {
   format: 1;
   /** The app's name. State moves between builds of one app (that is how upgrades keep it), never between apps. */
@@ -67,6 +70,8 @@ interface InFlightCall {
 
 export class JsInstance implements SandboxInstance<JsSnapshot> {
   private readonly app: JsApp;
+  /** The app's grants, with this instance's own log when it has one. */
+  private readonly grants: CapabilityGrants;
   private readonly isolate: ivm.Isolate;
   /** Instances the isolate has hosted, this one included. */
   private readonly isolateUses: number;
@@ -82,8 +87,9 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
   private call: InFlightCall | null = null;
   private nextCallId = 1;
 
-  private constructor(app: JsApp, stateJson: string, calls: number, cpuUsed: number) {
+  private constructor(app: JsApp, stateJson: string, calls: number, cpuUsed: number, log: InstanceLog | undefined) {
     this.app = app;
+    this.grants = log ? { ...app.grants, log } : app.grants;
     this.calls = calls;
     this.cpuUsed = cpuUsed;
     const { isolate, uses } = app.takeIsolate();
@@ -102,11 +108,12 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
     }
   }
 
-  static spawn(app: JsApp): JsInstance {
-    return new JsInstance(app, INITIAL_STATE_JSON, 0, 0);
+  /** A fresh instance; `log` receives its console lines and host-side warnings (default: the app's). */
+  static spawn(app: JsApp, log?: InstanceLog): JsInstance {
+    return new JsInstance(app, INITIAL_STATE_JSON, 0, 0, log);
   }
 
-  static restore(app: JsApp, snap: JsSnapshot): JsInstance {
+  static restore(app: JsApp, snap: JsSnapshot, log?: InstanceLog): JsInstance {
     if (snap.format !== 1 || snap.app !== app.manifest.name) {
       throw new SandboxError('snapshot_invalid', `the snapshot belongs to app ${JSON.stringify(snap.app)}, not ${JSON.stringify(app.manifest.name)}`, 'restore a snapshot into the app that took it', 500);
     }
@@ -115,7 +122,7 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
     } catch {
       throw new SandboxError('snapshot_invalid', 'the snapshot is damaged: its state is not JSON', 'take a new snapshot; this one cannot be restored', 500);
     }
-    return new JsInstance(app, snap.stateJson, snap.calls, snap.cpuUsed);
+    return new JsInstance(app, snap.stateJson, snap.calls, snap.cpuUsed, log);
   }
 
   get state(): InstanceState {
@@ -188,8 +195,8 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
   private start(stateJson: string, budget: CpuBudget): GuestBridge {
     const context = this.keep(this.isolate.createContextSync());
     const boot = this.keep(context.global.getSync('__flickBoot', { reference: true }));
-    const callbacks = new ivm.ExternalCopy(hostCallbacks(this.app.grants, this.callHooks())).copyInto({ release: true });
-    const config = new ivm.ExternalCopy({ kv: [...this.app.grants.kv.keys()], stateJson }).copyInto({ release: true });
+    const callbacks = new ivm.ExternalCopy(hostCallbacks(this.grants, this.callHooks())).copyInto({ release: true });
+    const config = new ivm.ExternalCopy({ kv: [...this.grants.kv.keys()], stateJson }).copyInto({ release: true });
     const bridge = this.keep(boot.applySync(undefined, [callbacks, config], { result: { reference: true }, timeout: budget.timeoutMs() }) as ivm.Reference<Record<keyof GuestBridge | 'install', unknown>>);
     const module = this.keep(this.app.compileBundle(this.isolate));
     module.instantiateSync(context, refuseImport);
