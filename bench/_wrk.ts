@@ -70,8 +70,8 @@ export function parseWrk(out: string): WrkResult {
   const errors = (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
   return {
     rps: Number(field(out, /Requests\/sec:\s+([\d.]+)/)),
-    p50_ms: durationMs(field(out, /^\s+50%\s+(\S+)$/m)),
-    p99_ms: durationMs(field(out, /^\s+99%\s+(\S+)$/m)),
+    p50_ms: durationMs(field(out, /^\s+50%\s+(\S+)\s*$/m)),
+    p99_ms: durationMs(field(out, /^\s+99%\s+(\S+)\s*$/m)),
     requests: Number(field(out, /(\d+) requests in/)),
     errors,
   };

@@ -106,6 +106,40 @@ describe('JS apps', () => {
   });
 });
 
+describe('JS isolate recycling', () => {
+  const spares = (app: JsApp) => (app as unknown as { spares: unknown[] }).spares.length;
+
+  it('an instance that reuses an ended instance\'s isolate sees none of its module state, globals or patched prototypes', async () => {
+    const app = await loadFixture('recycle');
+    try {
+      const a = app.spawn();
+      assert.equal(text(await a.handle(request('/taint'))), 'tainted');
+      const before = spares(app);
+      a.dispose();
+      assert.equal(spares(app), before + 1, 'the clean end handed its isolate back');
+      const b = app.spawn();
+      assert.equal(spares(app), before, 'the next instance took that isolate');
+      assert.deepEqual(JSON.parse(text(await b.handle(request('/look')))), { moduleHits: 0, taint: 'undefined', polluted: null, push: 1 });
+      b.dispose();
+    } finally {
+      app.close();
+    }
+  });
+
+  it('an instance that fails takes its isolate with it', async () => {
+    const app = await loadFixture('recycle');
+    try {
+      const a = app.spawn();
+      const before = spares(app);
+      await assert.rejects(a.handle(request('/throw')));
+      a.dispose();
+      assert.equal(spares(app), before, 'a failed instance\'s isolate is not reused');
+    } finally {
+      app.close();
+    }
+  });
+});
+
 describe('JS limits', () => {
   it('stops a memory bomb with memory_limit_exceeded; the host and other isolates carry on', async () => {
     // CPU to spare, so the heap is what runs out.
