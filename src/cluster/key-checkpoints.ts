@@ -18,6 +18,7 @@ import type { InstanceSnapshot } from '../node/scheduler/protocol.js';
 import type { KeyDirectory } from './key-directory.js';
 import type { MoveLog, PeerAddresses } from './key-moves.js';
 import type { PeerForwarder } from './forward.js';
+import { SweepTimer } from './sweep-timer.js';
 import { decodeTravelling, encodeTravelling, servingKeys, type TravellingKey } from './key-transfer.js';
 
 const SEND_TIMEOUT_MS = 10_000;
@@ -26,8 +27,7 @@ export class KeyCheckpoints {
   private readonly dir: string;
   /** What each instance's last checkpoint covered, and where it went. */
   private readonly sent = new WeakMap<InstanceRecord, { requests: number; to: string; snapshot: InstanceSnapshot | null }>();
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping = false;
+  private readonly timer: SweepTimer;
   readonly counters = { sent: 0, failed: 0, stored: 0, restored: 0 };
 
   constructor(
@@ -37,55 +37,52 @@ export class KeyCheckpoints {
     private readonly link: PeerForwarder,
     private readonly log: MoveLog,
     dataDir: string,
-    private readonly intervalMs: number,
+    intervalMs: number,
   ) {
     this.dir = join(dataDir, 'replicas');
     mkdirSync(this.dir, { recursive: true });
+    this.timer = new SweepTimer(() => this.pass(), intervalMs);
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.timer.unref();
+    this.timer.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.timer.stop();
   }
 
   /** One pass: checkpoints every per-key instance whose state or successor changed since its last one. */
-  async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      for (const rec of servingKeys(this.node)) {
-        if (rec.status === 'moving') continue;
-        const to = this.directory.ownerWithout(rec.app, rec.key, this.directory.self);
-        const address = to === null ? undefined : this.peers.addressOf(to);
-        if (to === null || address === undefined) continue;
-        const last = this.sent.get(rec);
-        if (last && last.to === to && (rec.status === 'hibernated' ? last.snapshot === rec.snapshot : last.requests === rec.requests)) continue;
-        const requests = rec.requests;
-        let snapshot: InstanceSnapshot;
-        if (rec.status === 'hibernated') snapshot = rec.snapshot!;
-        else {
-          const reply = await this.node.schedulers[rec.scheduler].snapshot(rec.id, false).catch(() => null);
-          if (!reply || reply.error || !reply.snapshot) continue;
-          snapshot = reply.snapshot;
-        }
-        const body = encodeTravelling({ app: rec.app, key: rec.key, release: rec.release, snapshot, requests, errors: rec.errors, restarts: rec.restarts });
-        try {
-          const res = await this.link.call(address, 'POST', '/cluster/keys/checkpoint', body, { timeoutMs: SEND_TIMEOUT_MS, peer: to });
-          if (res.status !== 200) throw new Error(`${res.status} ${res.body.toString().slice(0, 200)}`);
-          this.sent.set(rec, { requests, to, snapshot: rec.status === 'hibernated' ? rec.snapshot : null });
-          this.counters.sent++;
-        } catch (e) {
-          this.counters.failed++;
-          this.log.warn({ app: rec.app, key: rec.key, to, err: (e as Error).message }, 'a checkpoint could not be sent to the key\'s successor');
-        }
+  sweep(): Promise<void> {
+    return this.timer.run();
+  }
+
+  private async pass(): Promise<void> {
+    for (const rec of servingKeys(this.node)) {
+      if (rec.status === 'moving') continue;
+      const to = this.directory.ownerWithout(rec.app, rec.key, this.directory.self);
+      const address = to === null ? undefined : this.peers.addressOf(to);
+      if (to === null || address === undefined) continue;
+      const last = this.sent.get(rec);
+      if (last && last.to === to && (rec.status === 'hibernated' ? last.snapshot === rec.snapshot : last.requests === rec.requests)) continue;
+      const requests = rec.requests;
+      let snapshot: InstanceSnapshot;
+      if (rec.status === 'hibernated') snapshot = rec.snapshot!;
+      else {
+        const reply = await this.node.schedulers[rec.scheduler].snapshot(rec.id, false).catch(() => null);
+        if (!reply || reply.error || !reply.snapshot) continue;
+        snapshot = reply.snapshot;
       }
-    } finally {
-      this.sweeping = false;
+      const body = encodeTravelling({ app: rec.app, key: rec.key, release: rec.release, snapshot, requests, errors: rec.errors, restarts: rec.restarts });
+      try {
+        const res = await this.link.call(address, 'POST', '/cluster/keys/checkpoint', body, { timeoutMs: SEND_TIMEOUT_MS, peer: to });
+        if (res.status !== 200) throw new Error(`${res.status} ${res.body.toString().slice(0, 200)}`);
+        this.sent.set(rec, { requests, to, snapshot: rec.status === 'hibernated' ? rec.snapshot : null });
+        this.counters.sent++;
+      } catch (e) {
+        this.counters.failed++;
+        this.log.warn({ app: rec.app, key: rec.key, to, err: (e as Error).message }, 'a checkpoint could not be sent to the key\'s successor');
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import type { FlickNode } from '../node/node.js';
 import type { InstanceRecord } from '../node/instance-table.js';
 import type { MemberInfo } from './membership.js';
 import type { PeerForwarder } from './forward.js';
+import { SweepTimer } from './sweep-timer.js';
 import { adopt, encodeTravelling, type TravellingKey } from './key-transfer.js';
 
 const SEND_TIMEOUT_MS = 10_000;
@@ -30,8 +31,7 @@ export interface CheckpointLog {
 export class ReplicaCheckpoints {
   /** Requests each instance had served at its last checkpoint, and to whom it went. */
   private readonly sent = new WeakMap<InstanceRecord, { requests: number; peers: string }>();
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping = false;
+  private readonly timer: SweepTimer;
   /** Set once the data path exists: until then nothing is restored (replicas start fresh). */
   shelf: CheckpointShelf | null = null;
   readonly counters = { sent: 0, failed: 0, restored: 0 };
@@ -43,43 +43,41 @@ export class ReplicaCheckpoints {
     private readonly peers: () => MemberInfo[],
     private readonly link: PeerForwarder,
     private readonly log: CheckpointLog,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.timer = new SweepTimer(() => this.pass(), intervalMs);
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.timer.unref();
+    this.timer.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.timer.stop();
   }
 
   /** One pass: every running replica of the routed release that changed since its last checkpoint. */
-  async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      const peers = this.peers();
-      if (peers.length === 0) return;
-      const names = peers.map((p) => p.name).join(',');
-      for (const rec of [...this.node.table.all()]) {
-        if (rec.status !== 'running' || !this.isServingReplica(rec)) continue;
-        const last = this.sent.get(rec);
-        if (last && last.requests === rec.requests && last.peers === names) continue;
-        const requests = rec.requests;
-        const reply = await this.node.schedulers[rec.scheduler].snapshot(rec.id, false).catch(() => null);
-        if (!reply || reply.error || !reply.snapshot) continue;
-        const body = encodeTravelling({ app: rec.app, key: rec.key, release: rec.release, snapshot: reply.snapshot, requests, errors: rec.errors, restarts: rec.restarts });
-        const results = await Promise.allSettled(peers.map((p) => this.send(p, body)));
-        const failed = results.filter((r) => r.status === 'rejected').length;
-        this.counters.sent += results.length - failed;
-        this.counters.failed += failed;
-        if (failed < results.length) this.sent.set(rec, { requests, peers: names });
-      }
-    } finally {
-      this.sweeping = false;
+  sweep(): Promise<void> {
+    return this.timer.run();
+  }
+
+  private async pass(): Promise<void> {
+    const peers = this.peers();
+    if (peers.length === 0) return;
+    const names = peers.map((p) => p.name).join(',');
+    for (const rec of [...this.node.table.all()]) {
+      if (rec.status !== 'running' || !this.isServingReplica(rec)) continue;
+      const last = this.sent.get(rec);
+      if (last && last.requests === rec.requests && last.peers === names) continue;
+      const requests = rec.requests;
+      const reply = await this.node.schedulers[rec.scheduler].snapshot(rec.id, false).catch(() => null);
+      if (!reply || reply.error || !reply.snapshot) continue;
+      const body = encodeTravelling({ app: rec.app, key: rec.key, release: rec.release, snapshot: reply.snapshot, requests, errors: rec.errors, restarts: rec.restarts });
+      const results = await Promise.allSettled(peers.map((p) => this.send(p, body)));
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      this.counters.sent += results.length - failed;
+      this.counters.failed += failed;
+      if (failed < results.length) this.sent.set(rec, { requests, peers: names });
     }
   }
 
