@@ -18,16 +18,15 @@ import type { InstanceSnapshot } from '../node/scheduler/protocol.js';
 import type { KeyDirectory } from './key-directory.js';
 import type { MoveLog, PeerAddresses } from './key-moves.js';
 import type { PeerForwarder } from './forward.js';
-import { SweepTimer } from './sweep-timer.js';
+import { PeriodicSweep } from './periodic-sweep.js';
 import { decodeTravelling, encodeTravelling, servingKeys, type TravellingKey } from './key-transfer.js';
 
 const SEND_TIMEOUT_MS = 10_000;
 
-export class KeyCheckpoints {
+export class KeyCheckpoints extends PeriodicSweep {
   private readonly dir: string;
   /** What each instance's last checkpoint covered, and where it went. */
   private readonly sent = new WeakMap<InstanceRecord, { requests: number; to: string; snapshot: InstanceSnapshot | null }>();
-  private readonly timer: SweepTimer;
   readonly counters = { sent: 0, failed: 0, stored: 0, restored: 0 };
 
   constructor(
@@ -39,25 +38,13 @@ export class KeyCheckpoints {
     dataDir: string,
     intervalMs: number,
   ) {
+    super(intervalMs);
     this.dir = join(dataDir, 'replicas');
     mkdirSync(this.dir, { recursive: true });
-    this.timer = new SweepTimer(() => this.pass(), intervalMs);
-  }
-
-  start(): void {
-    this.timer.start();
-  }
-
-  stop(): void {
-    this.timer.stop();
   }
 
   /** One pass: checkpoints every per-key instance whose state or successor changed since its last one. */
-  sweep(): Promise<void> {
-    return this.timer.run();
-  }
-
-  private async pass(): Promise<void> {
+  protected async pass(): Promise<void> {
     for (const rec of servingKeys(this.node)) {
       if (rec.status === 'moving') continue;
       const to = this.directory.ownerWithout(rec.app, rec.key, this.directory.self);

@@ -14,7 +14,7 @@ import type { FlickNode } from '../node/node.js';
 import type { InstanceRecord } from '../node/instance-table.js';
 import type { MemberInfo } from './membership.js';
 import type { PeerForwarder } from './forward.js';
-import { SweepTimer } from './sweep-timer.js';
+import { PeriodicSweep } from './periodic-sweep.js';
 import { adopt, encodeTravelling, type TravellingKey } from './key-transfer.js';
 
 const SEND_TIMEOUT_MS = 10_000;
@@ -28,10 +28,9 @@ export interface CheckpointLog {
   warn(fields: object, message: string): void;
 }
 
-export class ReplicaCheckpoints {
+export class ReplicaCheckpoints extends PeriodicSweep {
   /** Requests each instance had served at its last checkpoint, and to whom it went. */
   private readonly sent = new WeakMap<InstanceRecord, { requests: number; peers: string }>();
-  private readonly timer: SweepTimer;
   /** Set once the data path exists: until then nothing is restored (replicas start fresh). */
   shelf: CheckpointShelf | null = null;
   readonly counters = { sent: 0, failed: 0, restored: 0 };
@@ -45,23 +44,11 @@ export class ReplicaCheckpoints {
     private readonly log: CheckpointLog,
     intervalMs: number,
   ) {
-    this.timer = new SweepTimer(() => this.pass(), intervalMs);
-  }
-
-  start(): void {
-    this.timer.start();
-  }
-
-  stop(): void {
-    this.timer.stop();
+    super(intervalMs);
   }
 
   /** One pass: every running replica of the routed release that changed since its last checkpoint. */
-  sweep(): Promise<void> {
-    return this.timer.run();
-  }
-
-  private async pass(): Promise<void> {
+  protected async pass(): Promise<void> {
     const peers = this.peers();
     if (peers.length === 0) return;
     const names = peers.map((p) => p.name).join(',');

@@ -1,19 +1,18 @@
 /**
  * A pass that runs every `intervalMs` and never overlaps itself: the shape of the checkpoint
  * loops (key-checkpoints.ts, replica-checkpoints.ts), whose passes wait on peers and can outlast
- * their interval.
+ * their interval. Subclasses write `pass`.
  */
-export class SweepTimer {
+export abstract class PeriodicSweep {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
 
-  constructor(
-    private readonly pass: () => Promise<void>,
-    private readonly intervalMs: number,
-  ) {}
+  constructor(private readonly intervalMs: number) {}
+
+  protected abstract pass(): Promise<void>;
 
   start(): void {
-    this.timer = setInterval(() => void this.run(), this.intervalMs);
+    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
     this.timer.unref();
   }
 
@@ -23,7 +22,7 @@ export class SweepTimer {
   }
 
   /** One pass now, unless one is already running. */
-  async run(): Promise<void> {
+  async sweep(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
