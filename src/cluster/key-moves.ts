@@ -13,6 +13,7 @@ import { KeyDirectory, keyId } from './key-directory.js';
 import { adopt, decodeTravelling, detach, encodeTravelling, servingKeys, servingRecord, settleMoved, settleStayed, KeyTransferError } from './key-transfer.js';
 import { ForwardError, type PeerForwarder } from './forward.js';
 import type { FlickNode } from '../node/node.js';
+import { RerunQueue } from '../rerun-queue.js';
 
 /** How long a move's post to the new node may take (a snapshot of up to the app's memory limit). */
 const IMPORT_TIMEOUT_MS = 15_000;
@@ -39,8 +40,7 @@ export interface MoveResult {
 export class KeyMoves {
   private readonly moving = new Map<string, Promise<void>>();
   private readonly movedAway = new Map<string, { node: string; until: number }>();
-  private rebalancing: Promise<void> | null = null;
-  private rebalanceAgain = false;
+  private readonly rebalancing = new RerunQueue(() => this.rebalancePass());
   readonly counters = { movedOut: 0, movedIn: 0, failed: 0 };
   /** Every finished move out, with its pause (telemetry, tests). */
   readonly history: Array<{ app: string; key: string; to: string; pauseMs: number; why: string }> = [];
@@ -136,24 +136,16 @@ export class KeyMoves {
    * Runs one pass at a time; a change during a pass makes another pass follow.
    */
   rebalance(): Promise<void> {
-    if (this.rebalancing) {
-      this.rebalanceAgain = true;
-      return this.rebalancing;
-    }
-    this.rebalancing = (async () => {
-      do {
-        this.rebalanceAgain = false;
-        const due = servingKeys(this.node).filter((r) => {
-          const owner = this.directory.ownerOf(r.app, r.key);
-          return owner !== null && owner !== this.directory.self;
-        });
-        if (due.length) this.log.info({ keys: due.length, members: this.directory.live }, 'membership changed: moving keys to their new owners');
-        await this.moveAll(due.map((r) => ({ app: r.app, key: r.key, to: this.directory.ownerOf(r.app, r.key)! })), 'membership');
-      } while (this.rebalanceAgain);
-    })().finally(() => {
-      this.rebalancing = null;
+    return this.rebalancing.run();
+  }
+
+  private async rebalancePass(): Promise<void> {
+    const due = servingKeys(this.node).filter((r) => {
+      const owner = this.directory.ownerOf(r.app, r.key);
+      return owner !== null && owner !== this.directory.self;
     });
-    return this.rebalancing;
+    if (due.length) this.log.info({ keys: due.length, members: this.directory.live }, 'membership changed: moving keys to their new owners');
+    await this.moveAll(due.map((r) => ({ app: r.app, key: r.key, to: this.directory.ownerOf(r.app, r.key)! })), 'membership');
   }
 
   /** Before this node leaves: every key it holds goes to the node that owns it without this one. */

@@ -14,6 +14,7 @@ import { buildImage, readAppConfig } from '../image/build.js';
 import { DeployError } from '../control/deploy/engine.js';
 import type { DeploymentRecord } from '../control/registry.js';
 import { levelFromEnv } from '../telemetry/node-logger.js';
+import { RerunQueue } from '../rerun-queue.js';
 
 export interface DevLoopOptions {
   /** The app directory (holds flick.json). */
@@ -78,7 +79,7 @@ export async function startDevLoop(opts: DevLoopOptions): Promise<DevLoop> {
     throw e;
   }
 
-  const rebuilds = new RebuildQueue(() => buildAndDeploy(daemon, dir, emit));
+  const rebuilds = new RerunQueue(() => buildAndDeploy(daemon, dir, emit));
   let timer: NodeJS.Timeout | null = null;
   const watcher = new TreeWatcher(dir, (changed) => {
     if (timer) clearTimeout(timer);
@@ -103,36 +104,6 @@ export async function startDevLoop(opts: DevLoopOptions): Promise<DevLoop> {
       removeDataDir();
     },
   };
-}
-
-/**
- * Runs one rebuild at a time. A change while one runs asks for exactly one more afterwards (the
- * files may have changed after that build read them); any further changes fold into it.
- */
-class RebuildQueue {
-  private running: Promise<void> | null = null;
-  private again = false;
-
-  constructor(private readonly rebuild: () => Promise<void>) {}
-
-  run(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.rebuild();
-      } while (this.again);
-      this.running = null;
-    })();
-    return this.running;
-  }
-
-  async idle(): Promise<void> {
-    await this.running;
-  }
 }
 
 async function buildAndDeploy(daemon: Daemon, dir: string, emit: (event: DevEvent) => void): Promise<void> {
