@@ -87,9 +87,9 @@ export function messagingImports(ref: ContextRef, mem: GuestMemory): Record<stri
       const ctx = currentInstance(ref);
       const m = granted(fn, ctx);
       if (!m || !addressable(fn, ctx, m)) return DENIED;
-      const ref_ = m.nextRef();
-      record(fn, m, { op: 'monitor', to: address(fn, ctx, toPtr, toLen), ref: ref_ });
-      return ref_;
+      const monitorRef = m.nextRef();
+      record(fn, m, { op: 'monitor', to: address(fn, ctx, toPtr, toLen), ref: monitorRef });
+      return monitorRef;
     },
 
     msg_demonitor(monitorRef: number): number {
