@@ -72,8 +72,8 @@ export function charts(r: Results): Chart[] {
         group('bench rps (wasm hello)', bar(r, 'rps', 'rps', 'flick (wasm, per-request)', true), bar(r, 'rps', 'peer_rps', 'workerd', false)),
         group(
           'bench js (JS hello)',
-          bar(r, 'js', 'rps', 'flick (JS, per-request)', true),
-          bar(r, 'js', 'replicas_rps', 'flick (JS, replicas)', true),
+          bar(r, 'js', 'rps', 'flick (JS, replicas: the default)', true),
+          bar(r, 'js', 'per_request_rps', 'flick (JS, per-request)', true),
           bar(r, 'js', 'peer_rps', 'workerd', false),
         ),
       ],

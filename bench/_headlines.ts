@@ -61,7 +61,7 @@ const SPECS: Record<string, (r: Result) => Headline> = {
     figures: [
       versus('cold start p50 (new app → first 200)', val(r, 'cold_start_p50_ms', 'ms'), 'workerd (new process)', val(r, 'peer_cold_start_p50_ms', 'ms')),
       `new key → new isolate p50: ${val(r, 'isolate_cold_start_p50_ms', 'ms')}`,
-      versus('rps', `${val(r, 'rps', 'req/s')} per-request, ${val(r, 'replicas_rps', 'req/s')} replicas`, 'workerd', val(r, 'peer_rps', 'req/s')),
+      versus('rps', `${val(r, 'rps', 'req/s')} (default: replicas), ${val(r, 'per_request_rps', 'req/s')} per-request`, 'workerd', val(r, 'peer_rps', 'req/s')),
     ],
   }),
   erlang: (r) => ({

@@ -5,7 +5,7 @@
  * The child is killed if the bench exits early, so no node outlives its benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,6 +28,13 @@ export interface NodeStartOptions {
   cluster?: { etcd: string; name: string; zone?: string };
   /** Reuse a data directory (a node restarted after a kill -9); by default a new temporary one. */
   dataDir?: string;
+  /** Append the node's log lines (its stderr) to this file, e.g. to look into a chaos run afterwards. */
+  logFile?: string;
+}
+
+/** `FLICK_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR"`: Node flags for the node under test (to profile it, say). */
+function extraNodeFlags(): string[] {
+  return process.env.FLICK_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 }
 
 export class NodeProcess {
@@ -43,7 +50,7 @@ export class NodeProcess {
 
   static async start(opts: NodeStartOptions = {}): Promise<NodeProcess> {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flick-bench-'));
-    const args = [...INSTANCE_HOST_FLAGS, join(installRoot, 'packages', 'flick-cli', 'flick.mjs'), 'up', '--port', '0', '--data', dataDir];
+    const args = [...INSTANCE_HOST_FLAGS, ...extraNodeFlags(), join(installRoot, 'packages', 'flick-cli', 'flick.mjs'), 'up', '--port', '0', '--data', dataDir];
     if (opts.demo) args.push('--demo');
     if (opts.schedulers !== undefined) args.push('--schedulers', String(opts.schedulers));
     if (opts.cluster) args.push('--etcd', opts.cluster.etcd, '--node-name', opts.cluster.name, ...(opts.cluster.zone ? ['--zone', opts.cluster.zone] : []));
@@ -51,6 +58,7 @@ export class NodeProcess {
     killOnExit(child);
     const stderr: string[] = [];
     child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
+    if (opts.logFile) child.stderr!.pipe(createWriteStream(opts.logFile, { flags: 'a' }));
     try {
       const url = await readyUrl(child, () => stderr.join(''));
       return new NodeProcess(child, url, Number(new URL(url).port), dataDir);

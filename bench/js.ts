@@ -13,11 +13,10 @@
  *    → a brand-new isolate → response (`isolate_cold_start_*`).
  *
  * Throughput: the same hello on both, wrk keep-alive at bench/rps.ts's settings, runs alternating.
- * `rps` is flick's default instance mode (per-request: a fresh instance, so a fresh V8 context, for
- * every request); `replicas_rps` is the model workerd runs (long-lived isolates serving every
- * request, one replica per scheduler thread).
+ * `rps` is flick's default instance mode for JS apps (replicas, 2: warm isolates serving request
+ * after request, the model workerd runs); `per_request_rps` is the same app asking for a fresh
+ * instance, so a fresh V8 context, for every request.
  */
-import { availableParallelism } from 'node:os';
 import { emit, median, percentile, progress, quick, round, sortedCopy } from './_harness.js';
 import { AppClient } from './_http.js';
 import { jsImage } from './_fixtures.js';
@@ -36,8 +35,6 @@ const THREADS = 1;
 /** Pause between attempts while a server does not answer yet (both sides). */
 const POLL_MS = 1;
 const COLD_TIMEOUT_MS = 30_000;
-/** `flick up` runs one scheduler thread per core: one replica each. */
-const SCHEDULERS = availableParallelism();
 
 /** The hello handler both servers run; `build` makes each cold-start source one never seen before. */
 function helloSource(build: string): string {
@@ -118,7 +115,7 @@ function load(url: string, host: string | undefined, seconds: number): Promise<W
   return wrk({ url, host, connections: CONNECTIONS, threads: THREADS, seconds });
 }
 
-type Side = 'flick' | 'replicas' | 'workerd';
+type Side = 'flick' | 'per-request' | 'workerd';
 
 const result = await withNode({}, async (node) => {
   progress(`node at ${node.url}; one warm-up cold start on each side`);
@@ -133,12 +130,12 @@ const result = await withNode({}, async (node) => {
   progress(`isolate cold start: ${JSON.stringify(isolate)}`);
 
   await node.deploy(await jsImage(helloSource('rps'), { name: 'hello-js' }));
-  await node.deploy(await jsImage(helloSource('rps'), { name: 'hello-js-replicas', instances: { mode: 'replicas', count: SCHEDULERS } }));
+  await node.deploy(await jsImage(helloSource('rps'), { name: 'hello-js-per-request', instances: { mode: 'per-request' } }));
   const peer = await startWorkerd(helloSource('rps'));
   try {
     const targets: Record<Side, [string, string | undefined]> = {
       flick: [`${node.url}/`, 'hello-js.localhost'],
-      replicas: [`${node.url}/`, 'hello-js-replicas.localhost'],
+      'per-request': [`${node.url}/`, 'hello-js-per-request.localhost'],
       workerd: [`${peer.url}/`, undefined],
     };
     const sides = Object.keys(targets) as Side[];
@@ -180,10 +177,10 @@ emit({
   rps_ratio: round(rps / peer_rps, 3),
   errors: wrkErrors('flick'),
   peer_errors: wrkErrors('workerd'),
-  replicas_rps: round(wrkMedian('replicas', 'rps'), 0),
-  replicas_p99_ms: round(wrkMedian('replicas', 'p99_ms')),
-  replicas_rps_ratio: round(wrkMedian('replicas', 'rps') / peer_rps, 3),
-  replicas_errors: wrkErrors('replicas'),
+  per_request_rps: round(wrkMedian('per-request', 'rps'), 0),
+  per_request_p99_ms: round(wrkMedian('per-request', 'p99_ms')),
+  per_request_rps_ratio: round(wrkMedian('per-request', 'rps') / peer_rps, 3),
+  per_request_errors: wrkErrors('per-request'),
   deploy_call_p50_ms: round(median(result.cold.map((c) => c.flick.deploy_ms))),
   deploy_phase_p50_ms: Object.fromEntries(phaseNames.map((n) => [n, round(median(result.cold.map((c) => c.flick.phases[n] ?? 0)), 3)])),
   met: { cold_start: cold_start_p50_ms <= peer_cold_start_p50_ms, rps: rps >= 0.8 * peer_rps },
@@ -195,6 +192,6 @@ emit({
     `flick: a running node (flick up, one scheduler per core); a JS hello with a unique source deployed as a new app through the control API (image upload, copy/start/health/switch phases with durable records) -> first 200, timed from the start of the deploy call. ` +
     `${COLD_RUNS} iterations alternating flick / workerd after one warm-up each, medians. ` +
     `isolate cold start: a per-key JS app on the same node, ${KEYS} never-seen keys one at a time over one keep-alive connection (each a new isolate; warm = the same key's second request). ` +
-    `rps: the same hello, flick in the default instance mode (per-request: a fresh instance with its own V8 context for every request); replicas_rps: the same app as instances.mode replicas, count ${SCHEDULERS} (long-lived isolates, as workerd runs); wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency over loopback keep-alive after ${WARMUP_SECONDS} s warm-up each, ${RPS_RUNS} runs alternating flick / flick replicas / workerd, medians; both servers and wrk share this machine's cores; ${machineNote()}`,
+    `rps: the same hello, flick in the default instance mode of JS apps (replicas, count 2: warm isolates, as workerd runs); per_request_rps: the same app as instances.mode per-request (a fresh instance with its own V8 context for every request); wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency over loopback keep-alive after ${WARMUP_SECONDS} s warm-up each, ${RPS_RUNS} runs alternating flick / flick per-request / workerd, medians; both servers and wrk share this machine's cores; ${machineNote()}`,
   runs: result,
 });

@@ -126,6 +126,13 @@ const KV_NAMESPACE = { pattern: /^[a-z0-9][a-z0-9_.-]*$/, maxLength: 64, hint: '
 const HEALTH_PATH = { pattern: /^\/[\x21-\x7e]*$/, maxLength: 1024, hint: 'use an absolute request path such as "/healthz"' };
 
 /**
+ * JS apps run the Workers model unless they ask otherwise: warm isolates that serve request after
+ * request. A fresh instance per request (the wasm default) is a new V8 context each time, ~1 ms of
+ * CPU against ~20 µs for a call into a warm one (docs/decisions.md, "JS apps default to replicas").
+ */
+const JS_DEFAULT_INSTANCES = { mode: 'replicas', count: 2 };
+
+/**
  * Checks a manifest and returns it with every default filled in. `origin` 'build' reads `flick.json`
  * (which may also hold a `build` section, ignored here); 'load' reads the manifest embedded in an image.
  * Throws ManifestError naming the first offending field.
@@ -139,7 +146,7 @@ export function validateManifest(raw: unknown, origin: ManifestOrigin): Manifest
   const version = read.string(required(read, fields, '', 'version', '"version": "1.0.0"'), 'version', VERSION);
   const runtime = read.choice(orDefault(fields.runtime, defaultRuntime(fields, origin)), 'runtime', ['wasm', 'js'] as const);
   if (runtime === 'js' && fields.abi !== undefined) read.fail('abi', 'applies only to runtime "wasm"', 'remove "abi" (JS apps always export a fetch handler)');
-  const instances = readInstances(read, orDefault(fields.instances, { mode: 'per-request' }));
+  const instances = readInstances(read, orDefault(fields.instances, runtime === 'js' ? JS_DEFAULT_INSTANCES : { mode: 'per-request' }));
 
   const abi = runtime === 'wasm' ? read.choice(orDefault(fields.abi, 'flick'), 'abi', ['flick', 'wagi'] as const) : undefined;
   const resources = readResources(read, orDefault(fields.resources, {}));

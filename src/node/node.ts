@@ -156,6 +156,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   /** Refuses apps that keep hitting their limits (limit-breaker.ts). */
   readonly breaker: LimitBreaker;
   private replicaTurn = 0;
+  private tieTurn = 0;
   /** Instances whose state went to a new release, frozen until the switch (or the deploy's end). */
   private readonly awaitingSwitch = new Map<string, Array<{ rec: InstanceRecord; settled: InstanceRecord['status'] }>>();
   /**
@@ -725,9 +726,18 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     for (const go of held) go();
   }
 
+  /**
+   * The scheduler with the fewest calls outstanding; ties go round, so that instances created one
+   * after another on an idle node (a replica pool's eager start) spread over the threads.
+   */
   private leastLoaded(): Scheduler {
-    let best = this.schedulers[0];
-    for (const s of this.schedulers) if (s.outstanding < best.outstanding) best = s;
+    const n = this.schedulers.length;
+    const first = this.tieTurn++ % n;
+    let best = this.schedulers[first];
+    for (let i = 1; i < n; i++) {
+      const s = this.schedulers[(first + i) % n];
+      if (s.outstanding < best.outstanding) best = s;
+    }
     return best;
   }
 

@@ -64,6 +64,8 @@ describe('validateManifest', () => {
   it('takes the JS runtime from a JS build, and gives JS apps no abi', () => {
     const manifest = validateManifest({ ...base, build: { kind: 'js', entry: 'src/index.ts' } }, 'build');
     assert.equal(manifest.runtime, 'js');
+    // The Workers model: warm isolates serve request after request (a fresh V8 context per request costs ~1 ms).
+    assert.deepEqual(manifest.instances, { mode: 'replicas', count: 2, supervision: { strategy: 'one_for_one', intensity: 5, periodS: 10 } });
     assert.equal('abi' in manifest, false);
     refusal({ ...base, runtime: 'js', abi: 'flick' }, 'abi');
   });

@@ -7,14 +7,6 @@ import { SandboxError } from '../errors.js';
 import type { GuestRequest, GuestResponse } from '../request.js';
 import { RESPONSE_LIMITS } from '../wasm/abi/call-state.js';
 
-/** A request as the guest prelude receives it: the GuestRequest with an absolute URL. */
-export interface GuestSideRequest {
-  method: string;
-  url: string;
-  headers: Array<[string, string]>;
-  body: Uint8Array;
-}
-
 /** Headers the platform sets itself when it frames a response; a guest's values are dropped. */
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer']);
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -30,8 +22,23 @@ export function ownedBytes(view: Uint8Array): Uint8Array {
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && !(view.buffer instanceof SharedArrayBuffer) ? view : new Uint8Array(view);
 }
 
+/**
+ * A header list as it crosses the boundary: names and values alternating, joined by NUL (which no
+ * valid name or value contains). Flat strings cross isolated-vm several times cheaper than
+ * structured copies of arrays of pairs (measured: a hello call's request and response as objects
+ * ~14 µs of copying, as strings ~6 µs).
+ */
+export function headerText(headers: ReadonlyArray<readonly [string, string]>): string {
+  let text = '';
+  for (let i = 0; i < headers.length; i++) text += `${i === 0 ? '' : '\0'}${headers[i][0]}\0${headers[i][1]}`;
+  return text;
+}
+
+/** A request as the guest prelude's dispatch takes it: method, absolute URL, header text, body bytes (null when empty). */
+export type GuestSideRequest = [method: string, url: string, headers: string, body: Uint8Array | null];
+
 export function requestForGuest(request: GuestRequest, appName: string): GuestSideRequest {
-  return { method: request.method, url: absoluteUrl(request, appName), headers: request.headers, body: ownedBytes(request.body) };
+  return [request.method, absoluteUrl(request, appName), headerText(request.headers), request.body.length === 0 ? null : ownedBytes(request.body)];
 }
 
 /** A Host header value that is only an authority (no path, userinfo or spaces to smuggle into the URL). */
@@ -53,9 +60,7 @@ function badResponse(message: string, hint: string): SandboxError {
 }
 
 /** Checks what the guest answered (untrusted: the app can patch the prelude's conversion) and makes a GuestResponse of it. */
-export function acceptResponse(payload: unknown): GuestResponse {
-  if (typeof payload !== 'object' || payload === null) throw badResponse('the app answered something that is not a response', 'return a Response from fetch');
-  const { status, headers, body } = payload as Record<string, unknown>;
+export function acceptResponse(status: unknown, headers: unknown, body: unknown): GuestResponse {
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
     throw badResponse(`the response status ${String(status)} is not a final HTTP status`, 'use a status from 200 to 599');
   }
@@ -64,15 +69,16 @@ export function acceptResponse(payload: unknown): GuestResponse {
   return { status, headers: acceptHeaders(headers), body };
 }
 
-function acceptHeaders(headers: unknown): Array<[string, string]> {
-  if (!Array.isArray(headers)) throw badResponse('the response headers are not a list', 'build headers with new Headers() or a plain object');
-  if (headers.length > RESPONSE_LIMITS.headers) throw badResponse(`the response has more than ${RESPONSE_LIMITS.headers} headers`, 'send fewer headers');
+function acceptHeaders(text: unknown): Array<[string, string]> {
+  if (typeof text !== 'string') throw badResponse('the response headers are not a header list', 'build headers with new Headers() or a plain object');
+  if (text === '') return [];
+  const parts = text.split('\0');
+  if (parts.length % 2 !== 0) throw badResponse('a response header is not a name and a value', 'build headers with new Headers() or a plain object');
+  if (parts.length / 2 > RESPONSE_LIMITS.headers) throw badResponse(`the response has more than ${RESPONSE_LIMITS.headers} headers`, 'send fewer headers');
   const out: Array<[string, string]> = [];
-  for (const entry of headers as unknown[]) {
-    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') {
-      throw badResponse('a response header is not a [name, value] pair of strings', 'build headers with new Headers() or a plain object');
-    }
-    const [name, value] = entry as [string, string];
+  for (let i = 0; i < parts.length; i += 2) {
+    const name = parts[i];
+    const value = parts[i + 1];
     if (!HEADER_NAME.test(name) || HEADER_VALUE_FORBIDDEN.test(value) || name.length + value.length > RESPONSE_LIMITS.headerChars) {
       throw badResponse(`the response header ${JSON.stringify(name.slice(0, 64))} is invalid or too long`, `header names are HTTP tokens; values have no CR, LF or NUL and are under ${RESPONSE_LIMITS.headerChars} characters`);
     }

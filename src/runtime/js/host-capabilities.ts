@@ -24,8 +24,10 @@ export interface CapabilityGrants {
 
 /** What the instance does with the capabilities that belong to the call in flight. */
 export interface CallHooks {
-  /** The guest's answer to call `callId`: a response payload when `ok`, else a failure report. */
-  respond(callId: number, ok: boolean, payload: unknown): void;
+  /** The guest's answer to call `callId`, as it came (unchecked): status, header text (boundary.ts), body. */
+  respond(callId: number, status: unknown, headers: unknown, body: unknown): void;
+  /** The guest could not answer call `callId`: its handler threw, or returned something that is not a Response. */
+  failed(callId: number, kind: unknown, message: unknown): void;
   /** Runs a granted outbound request; the instance settles it in the guest when it completes. */
   startFetch(fetchId: number, request: OutboundRequest): void;
   /** Notes a refused capability, so a call that fails because of it is reported as capability_denied. */
@@ -91,8 +93,11 @@ export function hostCallbacks(grants: CapabilityGrants, hooks: CallHooks): Recor
       if (denial) refuse(denial);
       hooks.startFetch(fetchId, checked);
     }),
-    respond: new ivm.Callback((callId: unknown, ok: unknown, payload: unknown) => {
-      if (typeof callId === 'number') hooks.respond(callId, ok === true, payload);
+    respond: new ivm.Callback((callId: unknown, status: unknown, headers: unknown, body: unknown) => {
+      if (typeof callId === 'number') hooks.respond(callId, status, headers, body);
+    }),
+    fail: new ivm.Callback((callId: unknown, kind: unknown, message: unknown) => {
+      if (typeof callId === 'number') hooks.failed(callId, kind, message);
     }),
   };
 }

@@ -54,19 +54,35 @@ interface GuestBridge {
 interface InFlightCall {
   id: number;
   budget: CpuBudget;
-  deadline: NodeJS.Timeout;
+  /** performance.now() when the call began. */
+  startedAt: number;
+  /**
+   * Ends a call still waiting on outbound fetches when its wall-clock time is up. Armed only when
+   * the handler's first run did not answer: most calls answer within it, and a timer per call cost
+   * more than the rest of the host's bookkeeping.
+   */
+  deadline: NodeJS.Timeout | null;
   /**
    * Aborts the call's outbound fetches when it ends; made by the first fetch (measured: making and
    * aborting one on every call cost ~50 µs, a fifth of a hello call on the scheduler).
    */
   outbound: AbortController | null;
-  /** The guest's answer, recorded by the respond callback and acted on once the guest has returned. */
-  answer: { ok: boolean; payload: unknown } | null;
+  /** The guest's answer, recorded by the respond or fail callback and acted on once the guest has returned. */
+  answer: GuestAnswer | null;
   /** A capability refused during the call: if the call then fails, this is why. */
   refusal: SandboxError | null;
   resolve(response: GuestResponse): void;
   reject(error: SandboxError): void;
 }
+
+/** What the guest answered, unchecked. */
+type GuestAnswer = { ok: true; status: unknown; headers: unknown; body: unknown } | { ok: false; kind: unknown; message: unknown };
+
+/**
+ * How long a heap reading stands for the instance's memory in its counters: reading it costs a few
+ * µs, a fifth of a hello call, and the figure is for display (isolated-vm enforces the limit).
+ */
+const MEMORY_READING_MS = 250;
 
 export class JsInstance implements SandboxInstance<JsSnapshot> {
   private readonly app: JsApp;
@@ -86,6 +102,7 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
   private lastCpuNs = 0n;
   private call: InFlightCall | null = null;
   private nextCallId = 1;
+  private memoryReading = { bytes: 0, at: -Infinity };
 
   private constructor(app: JsApp, stateJson: string, calls: number, cpuUsed: number, log: InstanceLog | undefined) {
     this.app = app;
@@ -137,7 +154,8 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
       const call: InFlightCall = {
         id: this.nextCallId++,
         budget: new CpuBudget(this.cpuClock, limits.cpuMsPerCall),
-        deadline: setTimeout(() => this.end(call, deadlineExceeded(limits)), limits.deadlineMs),
+        startedAt: performance.now(),
+        deadline: null,
         outbound: null,
         answer: null,
         refusal: null,
@@ -145,7 +163,11 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
         reject,
       };
       this.call = call;
-      this.enter(call, this.bridge.dispatch, [call.id, requestForGuest(request, this.app.manifest.name)]);
+      this.enter(call, this.bridge.dispatch, [call.id, ...requestForGuest(request, this.app.manifest.name)]);
+      if (this.call === call) {
+        const left = Math.max(0, limits.deadlineMs - (performance.now() - call.startedAt));
+        call.deadline = setTimeout(() => this.end(call, deadlineExceeded(limits)), left);
+      }
     });
   }
 
@@ -172,8 +194,12 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
 
   stats(): InstanceStats {
     if (this._state === 'dead') return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: 0 };
-    const heap = this.isolate.getHeapStatisticsSync();
-    return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: heap.total_heap_size + heap.externally_allocated_size };
+    const now = performance.now();
+    if (now - this.memoryReading.at >= MEMORY_READING_MS) {
+      const heap = this.isolate.getHeapStatisticsSync();
+      this.memoryReading = { bytes: heap.total_heap_size + heap.externally_allocated_size, at: now };
+    }
+    return { calls: this.calls, cpuUsed: this.cpuUsed, memoryBytes: this.memoryReading.bytes };
   }
 
   /**
@@ -225,14 +251,17 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
   private callHooks(): CallHooks {
     // Callbacks run inside the guest's run: they only record, and enter() acts once the run returns.
     return {
-      respond: (callId, ok, payload) => {
-        if (this.call?.id === callId && this.call.answer === null) this.call.answer = { ok, payload };
-      },
+      respond: (callId, status, headers, body) => this.answered(callId, { ok: true, status, headers, body }),
+      failed: (callId, kind, message) => this.answered(callId, { ok: false, kind, message }),
       refused: (error) => {
         if (this.call) this.call.refusal ??= error;
       },
       startFetch: (fetchId, request) => this.startFetch(fetchId, request),
     };
+  }
+
+  private answered(callId: number, answer: GuestAnswer): void {
+    if (this.call?.id === callId && this.call.answer === null) this.call.answer = answer;
   }
 
   private startFetch(fetchId: number, request: OutboundRequest): void {
@@ -264,25 +293,24 @@ export class JsInstance implements SandboxInstance<JsSnapshot> {
     else if (call.budget.exceeded()) this.end(call, cpuExceeded(this.app.manifest.resources, `the call used ${call.budget.usedMicros()} µs`));
   }
 
-  private outcome(call: InFlightCall, answer: { ok: boolean; payload: unknown }): GuestResponse | SandboxError {
+  private outcome(call: InFlightCall, answer: GuestAnswer): GuestResponse | SandboxError {
     if (answer.ok) {
       try {
-        return acceptResponse(answer.payload);
+        return acceptResponse(answer.status, answer.headers, answer.body);
       } catch (e) {
         return e as SandboxError;
       }
     }
-    const report = (typeof answer.payload === 'object' && answer.payload !== null ? answer.payload : {}) as { kind?: unknown; message?: unknown };
-    const kind: GuestFailureKind = report.kind === 'not_response' ? 'not_response' : 'threw';
+    const kind: GuestFailureKind = answer.kind === 'not_response' ? 'not_response' : 'threw';
     if (kind === 'threw' && call.refusal) return call.refusal;
-    return guestFailure(kind, typeof report.message === 'string' ? report.message : 'unknown error', this.app.manifest.resources);
+    return guestFailure(kind, typeof answer.message === 'string' ? answer.message : 'unknown error', this.app.manifest.resources);
   }
 
   /** Ends `call` once: counts it, frees its timers and fetches, and leaves the instance ready or, after a fatal error, dead. */
   private end(call: InFlightCall, outcome: GuestResponse | SandboxError): void {
     if (this.call !== call) return;
     this.call = null;
-    clearTimeout(call.deadline);
+    if (call.deadline) clearTimeout(call.deadline);
     call.outbound?.abort();
     this.calls++;
     this.cpuUsed += call.budget.usedMicros();

@@ -88,13 +88,23 @@ function responseFromPlain(plain) {
   return new Response(body, { status: plain.status, statusText: plain.statusText, headers: plain.headers });
 }
 
-function requestFromPlain(plain) {
-  const body = plain.method === 'GET' || plain.method === 'HEAD' || plain.body.length === 0 ? null : plain.body;
-  return new Request(plain.url, { method: plain.method, headers: plain.headers, body });
+// Header lists cross the boundary as one string: names and values alternating, joined by NUL.
+function headerPairs(text) {
+  const pairs = [];
+  if (text === '') return pairs;
+  const parts = text.split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]]);
+  return pairs;
 }
 
-function plainResponse(response) {
-  return { status: response.status, headers: headerListOf(response.headers), body: bodyBytesOf(response) ?? new Uint8Array(0) };
+function headerText(list) {
+  let text = '';
+  for (let i = 0; i < list.length; i++) text += (i === 0 ? '' : '\0') + list[i][0] + '\0' + list[i][1];
+  return text;
+}
+
+function requestFromHost(method, url, headers, body) {
+  return new Request(url, { method, headers: headerPairs(headers), body: method === 'GET' || method === 'HEAD' ? null : body, [FROM_HOST]: true });
 }
 
 Object.defineProperty(globalThis, '__flickBoot', {
@@ -121,12 +131,12 @@ Object.defineProperty(globalThis, '__flickBoot', {
 
     const env = { KV: Object.freeze(Object.fromEntries(config.kv.map((name) => [name, makeKvNamespace(host, name)]))), state: JSON.parse(config.stateJson) };
     let handler = null;
-    const fail = (callId, kind, message) => host.respond(callId, false, { kind, message });
+    const fail = (callId, kind, message) => host.fail(callId, kind, message);
     const finish = (callId, response) => {
       if (!(response instanceof Response)) fail(callId, 'not_response', 'the fetch handler returned ' + Object.prototype.toString.call(response) + ', not a Response');
       else if (response.bodyUsed) fail(callId, 'not_response', 'the fetch handler returned a Response whose body was already read');
       else if (response.type === 'error') fail(callId, 'not_response', 'the fetch handler returned Response.error()');
-      else host.respond(callId, true, plainResponse(response));
+      else host.respond(callId, response.status, headerText(headerListOf(response.headers)), bodyBytesOf(response) ?? new Uint8Array(0));
     };
 
     return {
@@ -137,12 +147,12 @@ Object.defineProperty(globalThis, '__flickBoot', {
         }
         handler = exported;
       },
-      dispatch(callId, plain) {
+      dispatch(callId, method, url, headers, body) {
         // Fetches left over from an earlier call were abandoned by the host when that call ended.
         pendingFetches.clear();
         let result;
         try {
-          result = handler.fetch(requestFromPlain(plain), env);
+          result = handler.fetch(requestFromHost(method, url, headers, body), env);
         } catch (e) {
           fail(callId, 'threw', errorText(e));
           return;

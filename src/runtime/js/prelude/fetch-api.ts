@@ -87,6 +87,9 @@ function extractBody(body) {
 }
 
 let bodyBytesOf;
+// Marks a Request the boot code builds from what the host sent: its URL is already the href of a
+// parsed URL, so it is taken as it is (parsing it again was a sixth of a hello call).
+const FROM_HOST = Symbol('from host');
 
 class Body {
   #bytes;
@@ -122,7 +125,7 @@ class Request extends Body {
     if (NORMALISED_METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
     if ((method === 'GET' || method === 'HEAD') && extracted.bytes !== null) throw new TypeError('Request with GET/HEAD method cannot have a body');
     this.#method = method;
-    this.#url = source ? source.url : new URL(String(input)).href;
+    this.#url = source ? source.url : init[FROM_HOST] === true ? input : new URL(String(input)).href;
     this.#headers = new Headers(init.headers !== undefined ? init.headers : source ? source.headers : undefined);
     if (extracted.type && !this.#headers.has('content-type')) this.#headers.set('content-type', extracted.type);
     this.#redirect = init.redirect ?? (source ? source.redirect : 'follow');
