@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { installRoot } from '../src/host/install-root.js';
+import type { MigrationTiming } from '../src/node/node.js';
 import { INSTANCE_HOST_FLAGS } from '../src/host/v8-flags.js';
 import { ApiClient } from '../src/cli/client.js';
 import { blobId } from '../src/control/blob-store.js';
@@ -94,8 +95,8 @@ export class NodeProcess {
     return this.api.json<InstanceView[]>('GET', '/instances');
   }
 
-  migrate(instance: string, to: number): Promise<{ pauseMs: number }> {
-    return this.api.json<{ pauseMs: number }>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to });
+  migrate(instance: string, to: number): Promise<MigrationTiming> {
+    return this.api.json<MigrationTiming>('POST', `/instances/${encodeURIComponent(instance)}/migrate`, { to });
   }
 
   /** Moves a per-key instance to another node of the cluster (flick migrate INSTANCE --to NODE). */

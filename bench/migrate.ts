@@ -14,13 +14,15 @@
  */
 import { emit, median, percentile, progress, quick, round, sortedCopy } from './_harness.js';
 import { NodeProcess, withNode } from './_node-process.js';
+import type { MigrationTiming } from '../src/node/node.js';
 import { startEtcd } from '../test/support/etcd.js';
 import { AppClient, SteadyLoad, failures, sleep, wallMs, type Sample } from './_http.js';
 import { watImage } from './_fixtures.js';
 import { machineNote } from './_machine.js';
 
 const RUNS = quick ? 2 : 3;
-const MIGRATIONS = quick ? 20 : 60;
+/** Moves per run: enough that a run's p99 is not simply its slowest move (200: the third slowest). */
+const MIGRATIONS = quick ? 20 : 200;
 const CLIENT_LOOPS = 4;
 const GAP_MS = 20;
 const BASELINE_MS = 1000;
@@ -123,9 +125,12 @@ const result = await withNode({ schedulers: 2 }, async (node) => {
     const id = await instanceId(node);
     progress(`node at ${node.url}; moving ${id} (1 MiB of state) ${MIGRATIONS} times per run under ${CLIENT_LOOPS} client loops`);
     let on = (await node.instances()).find((i) => i.id === id)!.scheduler;
+    const moves: MigrationTiming[] = [];
     const move = async () => {
       on = 1 - on;
-      return (await node.migrate(id, on)).pauseMs;
+      const timing = await node.migrate(id, on);
+      moves.push(timing);
+      return timing.pauseMs;
     };
     const runs: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -134,7 +139,8 @@ const result = await withNode({ schedulers: 2 }, async (node) => {
     }
     const final = await client.get({ path: '/state', headers: { 'flick-key': KEY } });
     const intact = final.status === 200 && final.body.subarray(4).equals(expectedState());
-    return { runs, intact, finalCount: final.body.readUInt32LE(0) };
+    const slowest = moves.sort((a, b) => b.pauseMs - a.pauseMs).slice(0, 5);
+    return { runs, intact, finalCount: final.body.readUInt32LE(0), slowest };
   } finally {
     await client.close();
   }
@@ -186,7 +192,8 @@ async function crossNode(): Promise<{ runs: RunResult[]; intact: boolean }> {
   }
 }
 
-const cross = await crossNode();
+/** `--in-node`: skip the cluster half (to iterate on the in-node figure). */
+const cross = process.argv.includes('--in-node') ? { runs: [], intact: false } : await crossNode();
 const med = (k: keyof RunResult) => round(median(result.runs.map((r) => r[k])), 3);
 const crossMed = (k: keyof RunResult) => round(median(cross.runs.map((r) => r[k])), 3);
 emit({
@@ -210,6 +217,7 @@ emit({
   cross_node_state_intact: cross.intact,
   target: 'pause_p99_ms <= 5 within a node, cross_node_pause_p99_ms <= 20 between nodes, errors = 0',
   conditions: `flick up --schedulers 2 in a child process; fixture bench/fixtures/state-1mib.wat (per-key, 1 MiB of touched state + counter); ${RUNS} runs x ${MIGRATIONS} migrations alternating scheduler 0 <-> 1 via POST /_flick/api/instances/ID/migrate, ${GAP_MS} ms apart, under ${CLIENT_LOOPS} closed client loops on the key (undici keep-alive); pause = the API's pauseMs; client figures from every request's latency (baseline: ${BASELINE_MS} ms before the first move of each run); medians of per-run figures; cross_node_*: two flick up --etcd --schedulers 1 processes and a Debian etcd, the instance moved between them via POST /_flick/api/instances/ID/move, half the client loops on each node; ${machineNote()}`,
+  slowest_moves: result.slowest.map((m) => ({ pause_ms: round(m.pauseMs, 3), snapshot_ms: round(m.phases.snapshotMs, 3), restore_ms: round(m.phases.restoreMs, 3) })),
   runs: result.runs,
   cross_node_runs: cross.runs,
 });
