@@ -516,13 +516,15 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       const snap = await from.snapshot(rec.id, true);
       if (snap.error) throw DispatchError.from(snap.error);
       t1 = performance.now();
+      // The snapshot moves to the new thread and comes back with its reply (scheduler.restore).
       const restored = await this.schedulers[toScheduler].restore(rec.release, rec.id, snap.snapshot!);
       if (restored.error) {
         // The instance is not lost: put it back where it was.
-        await from.restore(rec.release, rec.id, snap.snapshot!);
+        const back = await from.restore(rec.release, rec.id, restored.snapshot!);
+        rec.snapshot = back.snapshot ?? null;
         throw DispatchError.from(restored.error);
       }
-      rec.snapshot = snap.snapshot!;
+      rec.snapshot = restored.snapshot!;
       rec.scheduler = toScheduler;
       this.counters.migrations++;
       this.emit('instance', 'migrate', rec);

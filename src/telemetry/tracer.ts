@@ -19,7 +19,9 @@ export class RequestTracer {
   private readonly inFlight = new WeakMap<GuestRequest, RequestTrace>();
   private readonly onRequest = (ev: RequestEvent) => {
     const t = this.inFlight.get(ev.request);
-    if (t) t.event = ev;
+    if (!t) return;
+    const { request: _request, ...traced } = ev;
+    t.event = traced;
   };
 
   constructor(

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import type { GuestRequest } from '../../runtime/request.js';
 import type { MailboxMessage } from '../../runtime/messaging.js';
-import type { CallInstance, FromScheduler, InstanceSnapshot, KvWrite, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
+import { snapshotBuffers, type CallInstance, type FromScheduler, type InstanceSnapshot, type KvWrite, type LoadApp, type LogLine, type Reply, type ToScheduler, type WireError } from './protocol.js';
 
 export interface SchedulerOptions {
   /** Outstanding time after which a call means the thread is stuck. */
@@ -56,6 +56,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly opts: SchedulerOptions;
   private readonly pending = new Map<number, Pending>();
   private outbox: ToScheduler[] = [];
+  private outboxTransfer: ArrayBuffer[] = [];
   private flushScheduled = false;
   private nextId = 1;
   private readonly loaded = new Map<string, LoadApp>();
@@ -112,8 +113,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.request((id) => ({ t: 'snapshot', id, instance, drop }));
   }
 
+  /** Restores `instance` from `snapshot`, which is moved to the thread: use the one the reply brings back. */
   restore(release: string, instance: string, snapshot: InstanceSnapshot): Promise<Reply> {
-    return this.request((id) => ({ t: 'restore', id, release, instance, snapshot }));
+    return this.request((id) => ({ t: 'restore', id, release, instance, snapshot }), snapshotBuffers(snapshot));
   }
 
   /** The state `instance` hands to a new release; a hibernated one is woken from `restore` for it. */
@@ -192,13 +194,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.outbox = [];
+    this.outboxTransfer = [];
   }
 
-  private request(make: (id: number) => ToScheduler): Promise<Reply> {
+  private request(make: (id: number) => ToScheduler, transfer?: ArrayBuffer[]): Promise<Reply> {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, sentAt: performance.now() });
-      this.send(make(id));
+      this.send(make(id), transfer);
     });
   }
 
@@ -217,15 +220,18 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     });
   }
 
-  private send(m: ToScheduler): void {
+  private send(m: ToScheduler, transfer?: ArrayBuffer[]): void {
     this.outbox.push(m);
+    if (transfer) this.outboxTransfer.push(...transfer);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
       const batch = this.outbox;
+      const moved = this.outboxTransfer;
       this.outbox = [];
-      if (batch.length) this.worker.postMessage(batch);
+      this.outboxTransfer = [];
+      if (batch.length) this.worker.postMessage(batch, moved);
     });
   }
 }

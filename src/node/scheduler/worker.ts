@@ -15,7 +15,7 @@ import { AppKvStore } from '../app-kv.js';
 import { JournaledNamespace, KvJournal } from '../kv-journal.js';
 import { JsHost, NoJsInstance } from './js-host.js';
 import type { CallMessaging } from '../../runtime/messaging.js';
-import type { CallInstance, DeliverMessage, FromScheduler, InstanceCounters, LoadApp, LogLine, Reply, ToScheduler, WireError } from './protocol.js';
+import { snapshotBuffers, type CallInstance, type DeliverMessage, type FromScheduler, type InstanceCounters, type LoadApp, type LogLine, type Reply, type ToScheduler, type WireError } from './protocol.js';
 
 const port = parentPort!;
 const schedulerIndex = (workerData as { index: number }).index;
@@ -135,7 +135,7 @@ function handle(m: ToScheduler): void {
       try {
         const snapshot = inst.snapshot();
         if (m.drop) drop(m.instance);
-        transfer.push(snapshot.memory.data.buffer as ArrayBuffer, snapshot.memory.runs.buffer as ArrayBuffer);
+        transfer.push(...snapshotBuffers(snapshot));
         reply({ id: m.id, snapshot, counters: inst.stats() });
       } catch (e) {
         reply({ id: m.id, error: toWire(e, m.instance) });
@@ -143,13 +143,15 @@ function handle(m: ToScheduler): void {
       return;
     }
     case 'restore': {
-      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => ({ counters: js.restore(m.release, m.instance, m.snapshot as JsSnapshot) }));
+      // The snapshot came by transfer: it goes back the same way, for the node to keep.
+      transfer.push(...snapshotBuffers(m.snapshot));
+      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => ({ counters: js.restore(m.release, m.instance, m.snapshot as JsSnapshot), snapshot: m.snapshot }));
       try {
         const inst = appFor(m.release).restore(m.snapshot as WasmSnapshot, logFor(m.release, m.instance));
         instances.set(m.instance, inst);
-        reply({ id: m.id, counters: inst.stats() });
+        reply({ id: m.id, counters: inst.stats(), snapshot: m.snapshot });
       } catch (e) {
-        reply({ id: m.id, error: toWire(e, m.instance) });
+        reply({ id: m.id, error: toWire(e, m.instance), snapshot: m.snapshot });
       }
       return;
     }
