@@ -29,7 +29,7 @@ export interface NodeStartOptions {
   cluster?: { etcd: string; name: string; zone?: string };
   /** Reuse a data directory (a node restarted after a kill -9); by default a new temporary one. */
   dataDir?: string;
-  /** Append the node's log lines (its stderr) to this file, e.g. to look into a chaos run afterwards. */
+  /** Append the node's output (its JSON log lines and messages) to this file, e.g. to look into a chaos run afterwards. */
   logFile?: string;
 }
 
@@ -59,7 +59,12 @@ export class NodeProcess {
     killOnExit(child);
     const stderr: string[] = [];
     child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
-    if (opts.logFile) child.stderr!.pipe(createWriteStream(opts.logFile, { flags: 'a' }));
+    if (opts.logFile) {
+      const file = createWriteStream(opts.logFile, { flags: 'a' });
+      child.stdout!.pipe(file, { end: false });
+      child.stderr!.pipe(file, { end: false });
+      child.once('close', () => file.end());
+    }
     try {
       const url = await readyUrl(child, () => stderr.join(''));
       return new NodeProcess(child, url, Number(new URL(url).port), dataDir);

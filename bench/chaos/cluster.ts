@@ -3,6 +3,7 @@
  * `flick up --etcd URL --node-name N --port 0` processes in zones a, b, c (bench/_node-process.ts),
  * each killable with kill -9 and restartable from its data directory under its name.
  */
+import { join } from 'node:path';
 import { startEtcd, type EtcdServer } from '../../test/support/etcd.js';
 import { NodeProcess } from '../_node-process.js';
 import { progress } from '../_harness.js';
@@ -14,10 +15,14 @@ export class ChaosCluster {
   /** The current process of each node; a killed node keeps its entry (not alive) until restarted. */
   private readonly nodes = new Map<string, NodeProcess>();
 
-  private constructor(readonly etcd: EtcdServer) {}
+  private constructor(
+    readonly etcd: EtcdServer,
+    /** Where each node's log goes (NAME.log, appended across restarts); none when null. */
+    private readonly logDir: string | null,
+  ) {}
 
-  static async start(): Promise<ChaosCluster> {
-    const cluster = new ChaosCluster(await startEtcd());
+  static async start(logDir: string | null): Promise<ChaosCluster> {
+    const cluster = new ChaosCluster(await startEtcd(), logDir);
     // One after the other: three processes loading at once starve each other on a small machine.
     for (const name of NODE_NAMES) await cluster.launch(name);
     return cluster;
@@ -53,7 +58,7 @@ export class ChaosCluster {
 
   private async launch(name: string, dataDir?: string): Promise<NodeProcess> {
     const t0 = Date.now();
-    const node = await NodeProcess.start({ cluster: { etcd: this.etcd.endpoint, name, zone: ZONES[name] }, ...(dataDir ? { dataDir } : {}) });
+    const node = await NodeProcess.start({ cluster: { etcd: this.etcd.endpoint, name, zone: ZONES[name] }, ...(dataDir ? { dataDir } : {}), ...(this.logDir ? { logFile: join(this.logDir, `${name}.log`) } : {}) });
     this.nodes.set(name, node);
     progress(`chaos: ${name} up at ${node.url} in ${Date.now() - t0} ms`);
     return node;

@@ -82,6 +82,22 @@ export class Ledger {
     this.initial.set(app, tag);
   }
 
+  /** Everything recorded, as JSON (`--record`); `Ledger.replay` reads it back. */
+  toRecord(meta: Record<string, unknown>): string {
+    return JSON.stringify({ ...meta, startedAt: this.startedAt, initial: Object.fromEntries(this.initial), faults: this.faults, changes: this.changes, violations: this.violations, samples: this.samples });
+  }
+
+  /** A ledger as a run recorded it, for checking it again (`--replay`): violations found live are not carried over. */
+  static replay(record: string): Ledger {
+    const r = JSON.parse(record) as { startedAt: number; initial: Record<VersionedApp, string>; faults: Fault[]; changes: Change[]; samples: Sample[] };
+    const ledger = new Ledger(r.startedAt);
+    for (const [app, tag] of Object.entries(r.initial)) ledger.setInitial(app as VersionedApp, tag);
+    ledger.faults.push(...r.faults);
+    ledger.changes.push(...r.changes);
+    ledger.samples.push(...r.samples);
+    return ledger;
+  }
+
   /** The tag in force at `t`: the result of the last change resolved by then. */
   tagAt(app: VersionedApp, t: number): string {
     let tag = this.initial.get(app)!;

@@ -1,15 +1,17 @@
 /**
- * Chaos (issue 9 point 4): `npm run chaos -- [--seconds N] [--seed S] [--record FILE]`. A real etcd and three
+ * Chaos (issue 9 point 4): `npm run chaos -- [--seconds N] [--seed S] [--record FILE] [--logs DIR]`. A real etcd and three
  * `flick up` node processes serve a per-key counter and a replicas app under steady client load
  * while, for a bounded time, two seeded random timelines run: faults (a scheduler thread killed, a
  * node killed with kill -9 and restarted, etcd paused) and changes (deploys and rollbacks). After
  * each, the cluster must converge within 5 s; throughout, no acknowledged change may be lost, no
  * answer may come from a release other than those allowed at its time, and no request may fail
  * for a migration. Prints the seed first (rerun with --seed to get the same faults), then a
- * summary as one JSON line (and with --record, the whole ledger to FILE). Exit status 1 when an
- * invariant was violated. The nodes run the built CLI (dist/): `npm run build` first.
+ * summary as one JSON line (and with --record, the whole ledger to FILE; with --logs, each node's
+ * log to DIR/NAME.log). Exit status 1 when an invariant was violated. The nodes run the built CLI
+ * (dist/): `npm run build` first. `npm run chaos -- --replay FILE` checks a recorded ledger again
+ * (after a change to the checks) without running anything.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { progress } from '../_harness.js';
@@ -24,7 +26,12 @@ import { ClientLoad, pause } from './load.js';
 import { Random } from './random.js';
 import { verdict } from './verdict.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' }, record: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' }, record: { type: 'string' }, logs: { type: 'string' }, replay: { type: 'string' } } });
+if (values.replay !== undefined) {
+  const ledger = Ledger.replay(readFileSync(values.replay, 'utf8'));
+  process.stdout.write(`${JSON.stringify(verdict(ledger, { chaos: 'replay', record: values.replay }))}\n`);
+  process.exit(ledger.violations.length > 0 ? 1 : 0);
+}
 const seconds = Number(values.seconds);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 if (!(seconds > 0) || !Number.isInteger(seed)) throw new Error('usage: npm run chaos -- [--seconds N] [--seed INTEGER]');
@@ -39,7 +46,8 @@ hardStop.unref();
 
 process.env.FLICK_LOG_LEVEL ??= 'warn'; // the nodes' info lines (every deploy phase) would bury the run
 progress(`chaos: seed ${seed}, ${seconds} s`);
-const cluster = await ChaosCluster.start();
+if (values.logs) mkdirSync(values.logs, { recursive: true });
+const cluster = await ChaosCluster.start(values.logs ?? null);
 const ledger = new Ledger();
 const clients = new Clients(cluster, ledger);
 try {
@@ -86,7 +94,7 @@ try {
   });
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   // Everything, for a closer look at a violation: every answer, fault and change with its times.
-  if (values.record) writeFileSync(values.record, JSON.stringify({ seed, startedAt: ledger.startedAt, faults: ledger.faults, changes: ledger.changes, violations: ledger.violations, samples: ledger.samples }));
+  if (values.record) writeFileSync(values.record, ledger.toRecord({ seed }));
   process.exitCode = ledger.violations.length > 0 ? 1 : 0;
 } finally {
   await clients.close();

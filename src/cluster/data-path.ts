@@ -5,7 +5,8 @@
  * (kv-replication.ts), and the control API endpoints nodes use for that. The Daemon creates it
  * before it joins (so the endpoints exist from the first request), starts it (the cluster's KV
  * data is read), attaches it to the membership once it has joined, and drains it (every key to
- * its next owner) before it leaves.
+ * its next owner) before it leaves. Per-key instances serve only while the membership lease is
+ * trusted, and copies held across its loss are confirmed before they serve again (key-fence.ts).
  */
 import { join } from 'node:path';
 import { AppKvStore } from '../node/app-kv.js';
@@ -20,10 +21,12 @@ import { json, type RouteDef } from '../daemon/api.js';
 import { parseJsonBody, readRaw } from '../daemon/json-body.js';
 import { PeerForwarder } from './forward.js';
 import { KeyDirectory } from './key-directory.js';
+import { decodeClaim, KeyFence } from './key-fence.js';
 import { KeyMoves, type MoveLog, type MoveResult } from './key-moves.js';
 import { KeyPins } from './key-pins.js';
 import { KeyRouter } from './key-router.js';
-import { KeyTransferError } from './key-transfer.js';
+import { KeyTransferError, servingRecord } from './key-transfer.js';
+import { PeerBook } from './peer-book.js';
 
 /** How long after a change nodes remember the old member list / where they moved a key: well past the time a change takes to reach every node. */
 const REMEMBER_MS = 30_000;
@@ -33,13 +36,17 @@ const MAX_IMPORT_BYTES = 1100 << 20;
 const CHECKPOINT_MS = 1000;
 /** A key that could not be moved is tried again after this long. */
 const RETRY_MS = 1000;
+/** How long after an app is routed anew a node takes none of its keys over without asking every member: longer than a switch takes to reach them all. */
+const REROUTE_WINDOW_MS = 5000;
 
 export class ClusterDataPath {
   readonly directory: KeyDirectory;
   readonly link: PeerForwarder;
   readonly moves: KeyMoves;
+  readonly fence: KeyFence;
   private readonly pins: KeyPins;
-  private readonly addresses = new Map<string, string>();
+  private readonly peers: PeerBook;
+  private router: KeyRouter | null = null;
   private membership: Membership | null = null;
   private unsubscribe: (() => void) | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -66,17 +73,37 @@ export class ClusterDataPath {
     for (const s of node.schedulers) s.kvCommit = (writes) => this.kv.commit(writes);
     this.directory = new KeyDirectory(self, REMEMBER_MS);
     this.link = new PeerForwarder(self, token);
-    const peers = { addressOf: (n: string) => this.addresses.get(n) };
-    this.moves = new KeyMoves(node, this.directory, peers, this.link, log, REMEMBER_MS);
+    this.peers = new PeerBook(this.link, REMEMBER_MS);
+    const trusted = () => this.fence.open();
+    this.moves = new KeyMoves(node, this.directory, this.peers, this.link, log, REMEMBER_MS, trusted);
+    this.fence = new KeyFence(node, this.directory, this.moves, this.peers, this.link, log, (app, key) => this.router?.takingOver(app, key), () => void this.rebalance());
     this.pins = new KeyPins(store, this.directory);
-    this.checkpoints = new KeyCheckpoints(node, this.directory, peers, this.link, log, dataDir, CHECKPOINT_MS);
-    this.mailbox = new RemoteMailbox(node, this.directory, this.moves, peers, this.link, log);
-    node.remoteDelivery = (app, key, message) => this.mailbox.route(app, key, message);
+    this.checkpoints = new KeyCheckpoints(node, this.directory, this.peers, this.link, log, trusted, dataDir, CHECKPOINT_MS);
+    this.mailbox = new RemoteMailbox(node, this.directory, this.moves, this.peers, this.link, log);
+    node.remoteDelivery = (app, key, message) => this.mailbox.route(app, key, message) || this.fencedOff(app, key);
+    node.on('route', (app) => {
+      this.directory.noteReroute(app, REROUTE_WINDOW_MS);
+      this.fence.rerouted(app);
+    });
+  }
+
+  /**
+   * A mailbox entry for a key this node would serve itself, while it must not run it (the node is
+   * fenced, or its copy not yet confirmed): dropped and counted, as a message to a node that lost
+   * touch with the cluster is. True when dropped.
+   */
+  private fencedOff(app: string, key: string): boolean {
+    if (this.node.releases.get(this.node.active.get(app)?.release ?? '')?.manifest.instances.mode !== 'per-key') return false;
+    if (this.fence.open() && !servingRecord(this.node, app, key)?.unconfirmed) return false;
+    this.node.processes.counters.dropped++;
+    this.log.warn({ app, key }, 'a mailbox entry for a key held here was dropped: the node is fenced, or its copy of the key not yet confirmed');
+    return true;
   }
 
   /** The dispatcher for the ingress: per-key apps through the key router, the rest to `next`. */
   route(next: Dispatcher): KeyRouter {
-    return new KeyRouter(this.node, this.directory, this.moves, { addressOf: (n) => this.addresses.get(n) }, this.link, this.token, next, this.checkpoints, this.joined);
+    this.router = new KeyRouter(this.node, this.directory, this.moves, this.fence, this.peers, this.link, this.token, next, this.checkpoints, this.joined);
+    return this.router;
   }
 
   /** Before the node serves: the cluster's KV data into this node's LMDB, and followed from then on. */
@@ -90,10 +117,17 @@ export class ClusterDataPath {
     await this.pins.start();
     this.setMembers(membership.members());
     this.markJoined();
-    this.unsubscribe = membership.onChange((members) => {
-      this.setMembers(members);
-      void this.rebalance();
-    });
+    const unsubscribe = [
+      membership.onChange((members) => {
+        this.setMembers(members);
+        void this.rebalance();
+      }),
+      membership.onLost(() => this.fence.lost()),
+      // Back with a fresh member list: confirm what was held across the gap, then move what is not ours.
+      membership.onJoined(() => void this.fence.confirm()),
+    ];
+    this.unsubscribe = () => unsubscribe.forEach((u) => u());
+    this.fence.attach(membership);
     void this.rebalance();
     this.checkpoints.start();
   }
@@ -110,6 +144,7 @@ export class ClusterDataPath {
     this.unsubscribe?.();
     if (this.retry) clearTimeout(this.retry);
     this.checkpoints.stop();
+    this.fence.close();
     await this.pins.close();
     await this.link.close();
     await this.kv.close();
@@ -143,23 +178,32 @@ export class ClusterDataPath {
   /** Control API endpoints (bearer token: the cluster token). */
   routes(): RouteDef[] {
     const post = (pattern: RegExp, handler: RouteDef['handler']): RouteDef => ({ method: 'POST', pattern, mutates: true, handler });
+    // Between nodes, nothing committed to etcd: a node cut off from it still hands its keys over and answers claims.
+    const peerPost = (pattern: RegExp, handler: RouteDef['handler']): RouteDef => ({ ...post(pattern, handler), storeless: true });
     return [
-      post(/^\/cluster\/keys\/import$/, async (req, res) => {
-        const imported = this.moves.import(await readRaw(req, MAX_IMPORT_BYTES));
+      peerPost(/^\/cluster\/keys\/import$/, async (req, res) => {
+        // A fenced node cannot vouch for what it would serve: the sender keeps the key and tries again.
+        if (!this.fence.open()) throw new KeyTransferError(this.fence.refusal().message, 'the sender keeps the key and tries again once this node is back in the cluster', 503, 'detached');
+        const imported = await this.moves.import(await readRaw(req, MAX_IMPORT_BYTES));
         this.checkpoints.drop(imported.app, imported.key);
+        if (imported.unconfirmed) void this.fence.confirm();
         json(res, 200, imported);
+      }),
+      peerPost(/^\/cluster\/keys\/claim$/, async (req, res) => {
+        const claim = decodeClaim(await readRaw(req, 8 << 20));
+        json(res, 200, { answers: await this.fence.answer(claim.from, claim.keys) });
       }),
       post(/^\/cluster\/keys\/deliver$/, async (req, res) => {
         this.mailbox.receive(await readRaw(req, 8 << 20));
         json(res, 200, { delivered: true });
       }),
-      post(/^\/cluster\/keys\/checkpoint$/, async (req, res) => {
+      peerPost(/^\/cluster\/keys\/checkpoint$/, async (req, res) => {
         this.checkpoints.store(await readRaw(req, MAX_IMPORT_BYTES));
         json(res, 200, { stored: true });
       }),
-      post(/^\/cluster\/keys\/handoff$/, async (req, res) => {
-        const body = parseJsonBody<{ app: string; key: string; to: string }>(await readRaw(req, 64 << 10), { app: { type: 'string', required: true }, key: { type: 'string', required: true }, to: { type: 'string', required: true } });
-        json(res, 200, await this.moves.handoff(body.app, body.key, body.to));
+      peerPost(/^\/cluster\/keys\/handoff$/, async (req, res) => {
+        const body = parseJsonBody<{ app: string; key: string; to: string; release?: string }>(await readRaw(req, 64 << 10), { app: { type: 'string', required: true }, key: { type: 'string', required: true }, to: { type: 'string', required: true }, release: { type: 'string' } });
+        json(res, 200, await this.moves.handoff(body.app, body.key, body.to, body.release));
       }),
       post(/^\/instances\/([^/]+)\/move$/, async (req, res, [id]) => {
         const body = parseJsonBody<{ node: string }>(await readRaw(req, 64 << 10), { node: { type: 'string', required: true } });
@@ -170,16 +214,17 @@ export class ClusterDataPath {
   }
 
   private setMembers(members: MemberInfo[]): void {
-    for (const [name, address] of this.addresses) {
-      if (!members.some((m) => m.name === name && m.address === address)) this.link.forget(address);
-    }
-    this.addresses.clear();
-    for (const m of members) this.addresses.set(m.name, m.address);
+    this.peers.setMembers(members);
     this.directory.setMembers(members.map((m) => m.name));
   }
 
-  /** Moves keys whose owner changed; a key that could not move is tried again shortly (it must not stay on a non-owner). */
+  /**
+   * Moves keys whose owner changed; a key that could not move is tried again shortly (it must not
+   * stay on a non-owner). Not while fenced: the member list may be stale, and the node rebalances
+   * once it has joined again and confirmed its copies.
+   */
   private async rebalance(): Promise<void> {
+    if (!this.fence.open()) return;
     const failedBefore = this.moves.counters.failed;
     await this.moves.rebalance();
     if (this.closed || this.moves.counters.failed === failedBefore || this.retry) return;

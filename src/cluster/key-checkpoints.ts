@@ -35,6 +35,8 @@ export class KeyCheckpoints extends PeriodicSweep {
     private readonly peers: PeerAddresses,
     private readonly link: PeerForwarder,
     private readonly log: MoveLog,
+    /** Whether this node may vouch for its copies now (key-fence.ts): a fenced node's copies may be stale. */
+    private readonly trusted: () => boolean,
     dataDir: string,
     intervalMs: number,
   ) {
@@ -45,8 +47,9 @@ export class KeyCheckpoints extends PeriodicSweep {
 
   /** One pass: checkpoints every per-key instance whose state or successor changed since its last one. */
   protected async pass(): Promise<void> {
+    if (!this.trusted()) return;
     for (const rec of servingKeys(this.node)) {
-      if (rec.status === 'moving') continue;
+      if (rec.status === 'moving' || rec.unconfirmed) continue;
       const to = this.directory.ownerWithout(rec.app, rec.key, this.directory.self);
       const address = to === null ? undefined : this.peers.addressOf(to);
       if (to === null || address === undefined) continue;

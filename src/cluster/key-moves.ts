@@ -10,10 +10,11 @@
  * still reach it. A failed post leaves the instance here, as it was.
  */
 import { KeyDirectory, keyId } from './key-directory.js';
-import { adopt, decodeTravelling, detach, encodeTravelling, servingKeys, servingRecord, settleMoved, settleStayed, KeyTransferError } from './key-transfer.js';
+import { adopt, decodeTravelling, detach, encodeTravelling, servingKeys, servingRecord, settleMoved, settleStayed, adoptOver, KeyTransferError } from './key-transfer.js';
 import { ForwardError, type PeerForwarder } from './forward.js';
 import type { FlickNode } from '../node/node.js';
 import { RerunQueue } from '../rerun-queue.js';
+import type { PeerBook } from './peer-book.js';
 
 /** How long a move's post to the new node may take (a snapshot of up to the app's memory limit). */
 const IMPORT_TIMEOUT_MS = 15_000;
@@ -39,7 +40,7 @@ export interface MoveResult {
 
 export class KeyMoves {
   private readonly moving = new Map<string, Promise<void>>();
-  private readonly movedAway = new Map<string, { node: string; until: number }>();
+  private readonly movedAway = new Map<string, { node: string; release: string; until: number }>();
   private readonly rebalancing = new RerunQueue(() => this.rebalancePass());
   readonly counters = { movedOut: 0, movedIn: 0, failed: 0 };
   /** Every finished move out, with its pause (telemetry, tests). */
@@ -48,10 +49,12 @@ export class KeyMoves {
   constructor(
     private readonly node: FlickNode,
     private readonly directory: KeyDirectory,
-    private readonly peers: PeerAddresses,
+    private readonly peers: PeerBook,
     private readonly link: PeerForwarder,
     private readonly log: MoveLog,
     private readonly rememberMs: number,
+    /** Whether this node may still vouch for its copies (key-fence.ts): one sent without it is confirmed by its receiver. */
+    private readonly trusted: () => boolean,
   ) {}
 
   /** Resolves once no move of the key out of this node is in progress. */
@@ -63,22 +66,36 @@ export class KeyMoves {
     return this.moving.has(keyId(app, key));
   }
 
-  /** Where the key went when this node moved it out recently. */
-  movedTo(app: string, key: string): string | undefined {
+  /**
+   * Where the key went when this node moved it out recently — its copy of `release`, by default
+   * of a release that serves the app now: after a deploy or a rollback the node it went to holds
+   * no copy that serves, and following the pointer would send requests round in circles.
+   */
+  movedTo(app: string, key: string, release?: string): string | undefined {
     const id = keyId(app, key);
     const away = this.movedAway.get(id);
     if (!away) return undefined;
-    if (away.until > Date.now()) return away.node;
-    this.movedAway.delete(id);
-    return undefined;
+    if (away.until <= Date.now()) {
+      this.movedAway.delete(id);
+      return undefined;
+    }
+    const route = this.node.active.get(app);
+    const current = release === undefined ? away.release === route?.release || away.release === route?.canary?.release : away.release === release;
+    return current ? away.node : undefined;
   }
 
-  /** Moves the key's instance to `to`; null when this node does not hold it. */
-  async move(app: string, key: string, to: string, why: string): Promise<MoveResult | null> {
+  /** Requests for the key go to `node` for a while: it holds the key now (this node's copy of `release` went there, or was superseded by one there). */
+  pointTo(app: string, key: string, release: string, node: string): void {
+    this.movedAway.set(keyId(app, key), { node, release, until: Date.now() + this.rememberMs });
+  }
+
+  /** Moves the key's instance (the one that serves, or that of `release`) to `to`; null when this node does not hold it. */
+  async move(app: string, key: string, to: string, why: string, release?: string): Promise<MoveResult | null> {
     await this.settled(app, key);
-    const rec = servingRecord(this.node, app, key);
+    const rec = release === undefined ? servingRecord(this.node, app, key) : this.node.table.find(release, key);
     if (!rec) return null;
-    const address = this.peers.addressOf(to);
+    // A node that asks for a key is alive, even if this node's member list has lost it (this node is cut off).
+    const address = this.peers.lastAddressOf(to);
     if (address === undefined || to === this.directory.self) {
       throw new KeyTransferError(`node ${to} is not a live member of the cluster`, 'list the nodes with flick nodes', 404, 'no_such_node');
     }
@@ -88,6 +105,7 @@ export class KeyMoves {
     const t0 = performance.now();
     try {
       const travelling = await detach(this.node, rec);
+      travelling.unconfirmed ||= !this.trusted();
       let instance: string;
       try {
         const res = await this.link.call(address, 'POST', '/cluster/keys/import', encodeTravelling(travelling), { timeoutMs: IMPORT_TIMEOUT_MS, peer: to });
@@ -98,7 +116,7 @@ export class KeyMoves {
         this.counters.failed++;
         throw e;
       }
-      this.movedAway.set(id, { node: to, until: Date.now() + this.rememberMs });
+      this.pointTo(app, key, rec.release, to);
       settleMoved(this.node, rec, to);
       const pauseMs = performance.now() - t0;
       this.counters.movedOut++;
@@ -111,22 +129,27 @@ export class KeyMoves {
     }
   }
 
-  /** The arriving end of a move (POST /cluster/keys/import). */
-  import(body: Uint8Array): { instance: string; app: string; key: string } {
+  /**
+   * The arriving end of a move (POST /cluster/keys/import). A copy here that is unconfirmed
+   * (key-fence.ts) gives way to one that is not: that one was serving while this was fenced.
+   */
+  async import(body: Uint8Array): Promise<{ instance: string; app: string; key: string; unconfirmed: boolean }> {
     const t = decodeTravelling(body);
-    const rec = adopt(this.node, t);
+    const stale = this.node.table.find(t.release, t.key);
+    const rec = stale?.unconfirmed && !t.unconfirmed ? await adoptOver(this.node, t, stale) : adopt(this.node, t);
     this.movedAway.delete(keyId(t.app, t.key));
     this.counters.movedIn++;
-    return { instance: rec.id, app: t.app, key: t.key };
+    return { instance: rec.id, app: t.app, key: t.key, unconfirmed: rec.unconfirmed === true };
   }
 
   /**
-   * A node that has just become the key's owner asks for it (POST /cluster/keys/handoff). Answers
-   * where the key is now: `to` once moved there, another node if it went elsewhere, null when this
-   * node never had it.
+   * A node that has just become the key's owner asks for it (POST /cluster/keys/handoff): for the
+   * copy of `release`, the one it serves, whether or not that one serves here (around a deploy or
+   * a rollback two nodes switch a moment apart). Answers where the key is now: `to` once moved
+   * there, another node if it went elsewhere, null when this node never had it.
    */
-  async handoff(app: string, key: string, to: string): Promise<{ at: string | null }> {
-    const moved = await this.move(app, key, to, 'handoff');
+  async handoff(app: string, key: string, to: string, release?: string): Promise<{ at: string | null }> {
+    const moved = await this.move(app, key, to, 'handoff', release);
     if (moved) return { at: moved.node };
     return { at: this.movedTo(app, key) ?? null };
   }
@@ -140,7 +163,9 @@ export class KeyMoves {
   }
 
   private async rebalancePass(): Promise<void> {
+    // An unconfirmed copy stays until it is confirmed (key-fence.ts), which rebalances again.
     const due = servingKeys(this.node).filter((r) => {
+      if (r.unconfirmed) return false;
       const owner = this.directory.ownerOf(r.app, r.key);
       return owner !== null && owner !== this.directory.self;
     });

@@ -5,13 +5,18 @@
  * `settleMoved` forgets it here (held requests fail with KeyMovedAway, which the key router
  * forwards to the new node) or `settleStayed` keeps it, from the snapshot, as if nothing happened.
  * `adopt` is the arriving end: the instance is registered hibernated, with its snapshot in memory,
- * and restored by the first request that needs it.
+ * and restored by the first request that needs it. The instance's process travels with it: its
+ * links, monitors and trap flag are taken up on the new node, and the old node's process becomes
+ * a proxy of it (instance-processes.ts), so links and monitors survive the move. A copy that may
+ * be stale (key-fence.ts) gives way to a newer one: `supersede` when that one is on another
+ * node, `adoptOver` when it arrives here.
  */
 import { rmSync } from 'node:fs';
 import { serialize, deserialize } from 'node:v8';
 import type { FlickNode } from '../node/node.js';
 import type { InstanceRecord } from '../node/instance-table.js';
 import type { InstanceSnapshot } from '../node/scheduler/protocol.js';
+import { isProcessState, type ProcessState } from '../node/process-signals.js';
 import { HintedError } from '../hinted-error.js';
 
 /** A per-key instance on its way between nodes (v8-serialised as the body of the import call). */
@@ -23,6 +28,10 @@ export interface TravellingKey {
   requests: number;
   errors: number;
   restarts: number;
+  /** Its process, for a move between live nodes (none in a checkpoint: a key restored after its node died starts a new process). */
+  process?: ProcessState | null;
+  /** Sent by a node that may have lost the right to it (InstanceRecord.unconfirmed): the receiver confirms it before serving it. */
+  unconfirmed?: boolean;
 }
 
 export class KeyTransferError extends HintedError {
@@ -76,7 +85,8 @@ export async function detach(node: FlickNode, rec: InstanceRecord): Promise<Trav
       if (reply.error) throw new KeyTransferError(`instance ${rec.id} could not be snapshotted: ${reply.error.message}`, reply.error.hint, 503, reply.error.code);
       snapshot = reply.snapshot!;
     }
-    return { app: rec.app, key: rec.key, release: rec.release, snapshot, requests: rec.requests, errors: rec.errors, restarts: rec.restarts };
+    const process = node.processes.export(rec.app, rec.key);
+    return { app: rec.app, key: rec.key, release: rec.release, snapshot, requests: rec.requests, errors: rec.errors, restarts: rec.restarts, process, unconfirmed: rec.unconfirmed === true };
   } catch (e) {
     rec.status = was;
     releaseHeld(rec);
@@ -86,11 +96,26 @@ export async function detach(node: FlickNode, rec: InstanceRecord): Promise<Trav
 
 /** The instance now lives on `to`: it leaves this node's table; whatever waited on it goes there. */
 export function settleMoved(node: FlickNode, rec: InstanceRecord, to: string): void {
+  node.counters.migrations++;
+  leave(node, rec, to, 'migrate');
+}
+
+/**
+ * `holder` has a newer copy of the key (it took the key over while this copy could not vouch for
+ * itself): this copy, which served nothing since, is freed and forgotten; whatever waited on it
+ * goes to the holder.
+ */
+export async function supersede(node: FlickNode, rec: InstanceRecord, holder: string): Promise<void> {
+  await detach(node, rec);
+  leave(node, rec, holder, 'stop');
+}
+
+function leave(node: FlickNode, rec: InstanceRecord, to: string, event: 'migrate' | 'stop'): void {
   node.table.remove(rec.id);
   rmSync(node.snapshotFile(rec), { force: true });
   rec.movedTo = to;
-  node.counters.migrations++;
-  node.emit('instance', 'migrate', rec);
+  node.processes.movedAway(rec.app, rec.key, to);
+  node.emit('instance', event, rec);
   releaseHeld(rec);
 }
 
@@ -99,6 +124,24 @@ export function settleStayed(rec: InstanceRecord, travelling: TravellingKey): vo
   rec.snapshot = travelling.snapshot;
   rec.status = 'hibernated';
   releaseHeld(rec);
+}
+
+/**
+ * Registers `t` in place of `stale`, an unconfirmed copy of the same key here: `t` comes from a
+ * node that held the key while this one was cut off. Whatever waited on the stale copy is routed
+ * again, to the new one.
+ */
+export async function adoptOver(node: FlickNode, t: TravellingKey, stale: InstanceRecord): Promise<InstanceRecord> {
+  await detach(node, stale);
+  node.table.remove(stale.id);
+  rmSync(node.snapshotFile(stale), { force: true });
+  stale.retired = true;
+  try {
+    return adopt(node, t);
+  } finally {
+    node.emit('instance', 'stop', stale);
+    releaseHeld(stale);
+  }
 }
 
 /** Registers an instance that arrived from another node; it runs again on the first request or message. */
@@ -118,6 +161,8 @@ export function adopt(node: FlickNode, t: TravellingKey): InstanceRecord {
   rec.requests = t.requests;
   rec.errors = t.errors;
   rec.restarts = t.restarts;
+  rec.unconfirmed = t.unconfirmed === true;
+  if (t.process) node.processes.adopt(t.app, t.key, t.process);
   node.emit('instance', 'spawn', rec);
   return rec;
 }
@@ -128,7 +173,7 @@ export function encodeTravelling(t: TravellingKey): Buffer {
 
 export function decodeTravelling(bytes: Uint8Array): TravellingKey {
   const t = deserialize(bytes) as Partial<TravellingKey>;
-  if (typeof t?.app !== 'string' || typeof t.key !== 'string' || typeof t.release !== 'string' || typeof t.snapshot !== 'object' || t.snapshot === null) {
+  if (typeof t?.app !== 'string' || typeof t.key !== 'string' || typeof t.release !== 'string' || typeof t.snapshot !== 'object' || t.snapshot === null || (t.process != null && !isProcessState(t.process))) {
     throw new KeyTransferError('the body is not a serialised instance', 'only flick nodes call this endpoint', 400, 'bad_request');
   }
   return t as TravellingKey;

@@ -7,6 +7,8 @@
  * A node that can no longer confirm its lease (etcd unreachable past the TTL) is told so through
  * `onLost`: from then on it must act as if it were out of the cluster (refuse changes it cannot
  * commit) until it joins again, which it does by itself as soon as the store answers (`onJoined`).
+ * `trusted()` says the same a margin earlier, checked at the moment of acting: work that must stop
+ * before any other node may take it over (serving per-key instances) asks it, not a timer.
  */
 import type { Lease, Store, Watch } from '../control/store/store.js';
 import type { Topology } from './topology.js';
@@ -36,6 +38,9 @@ export class Membership {
   private readonly lostListeners = new Set<() => void>();
   private readonly joinedListeners = new Set<() => void>();
   private closed = false;
+  /** False from the loss of the lease until this node has joined again and re-read the members. */
+  private member = true;
+  private rejoining: Promise<void> | null = null;
 
   private constructor(
     private readonly store: Store,
@@ -43,10 +48,14 @@ export class Membership {
     private lease: Lease,
     private watch: Watch | null,
     private readonly ttlMs: number,
+    private readonly fenceMarginMs: number,
   ) {}
 
-  /** Registers this node; refuses a name another live node holds. */
-  static async join(store: Store, self: MemberInfo, opts: { ttlMs: number }): Promise<Membership> {
+  /**
+   * Registers this node; refuses a name another live node holds. `fenceMarginMs`: how long before
+   * its lease deadline `trusted()` turns false (room for a late timer, a slow check, clock drift).
+   */
+  static async join(store: Store, self: MemberInfo, opts: { ttlMs: number; fenceMarginMs?: number }): Promise<Membership> {
     if (!NODE_NAME.test(self.name)) throw new MembershipError(`'${self.name}' is not a valid node name`, 'use lower-case letters, digits and dashes (--node-name)');
     const lease = await store.grantLease(opts.ttlMs, { keepAlive: true });
     const created = await store.putIf(`${NODES_PREFIX}${self.name}`, enc.encode(JSON.stringify(self)), 0, { lease: lease.id });
@@ -54,18 +63,39 @@ export class Membership {
       await lease.revoke();
       throw new MembershipError(`another live node already uses the name '${self.name}'`, 'give each node its own --node-name (or wait for the old one\'s lease to expire)');
     }
-    const m = new Membership(store, self, lease, null, opts.ttlMs);
+    const m = new Membership(store, self, lease, null, opts.ttlMs, opts.fenceMarginMs ?? 0);
     m.keep(lease);
     await m.follow();
     return m;
   }
 
+  /**
+   * Whether this node may act as a member now: it has joined (again) and its lease is confirmed
+   * beyond now + the fence margin. Its lease deadline comes before etcd's expiry, and the other
+   * nodes act on its keys only after that expiry, so what it does while this holds cannot overlap
+   * what they do in its place.
+   */
+  trusted(): boolean {
+    return this.member && Date.now() < this.lease.trustedUntil - this.fenceMarginMs;
+  }
+
   /** On the lease's loss: tell the node, then join again as soon as the store lets us. */
   private keep(lease: Lease): void {
     lease.onExpire(() => {
-      if (this.closed) return;
+      // A lease this node already replaced (a re-join that failed half-way) says nothing about the current one.
+      if (this.closed || lease !== this.lease) return;
+      this.member = false;
       for (const l of this.lostListeners) l();
-      void this.rejoin();
+      this.startRejoin();
+    });
+  }
+
+  private startRejoin(): void {
+    if (this.rejoining) return;
+    this.rejoining = this.rejoin().finally(() => {
+      this.rejoining = null;
+      // Lost again just as the loop ended: go round once more.
+      if (!this.member && !this.closed) this.startRejoin();
     });
   }
 
@@ -73,14 +103,18 @@ export class Membership {
     const key = `${NODES_PREFIX}${this.self.name}`;
     const value = enc.encode(JSON.stringify(this.self));
     while (!this.closed) {
+      let lease: Lease | null = null;
       try {
-        const lease = await this.store.grantLease(this.ttlMs, { keepAlive: true });
+        lease = await this.store.grantLease(this.ttlMs, { keepAlive: true });
         const created = await this.store.putIf(key, value, 0, { lease: lease.id });
         if (created.ok && !this.closed) {
           this.lease = lease;
           this.keep(lease);
           await this.watch?.close();
           await this.follow();
+          // A grant answered late (etcd stalled) may have lapsed already: then this was no join.
+          if (lease.trustedUntil <= Date.now()) continue;
+          this.member = true;
           const members = this.members();
           for (const l of this.changeListeners) l(members);
           for (const l of this.joinedListeners) l();
@@ -95,7 +129,9 @@ export class Membership {
           continue;
         }
       } catch {
-        // The store is still out of reach.
+        // The store is still out of reach. A lease granted on the way must not be kept alive for
+        // nothing (nor fire onLost when it lapses): it goes, and the next try starts over.
+        if (lease) await lease.revoke().catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, 250).unref());
     }

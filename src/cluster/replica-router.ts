@@ -5,8 +5,10 @@
  *
  * A request forwarded to us is served here or forwarded once more (the assignment may have moved
  * meanwhile), up to MAX_HOPS. The caller reads the forwarding mark (forward.ts `takeForwarded`)
- * once, for every router of the node. While this node is out of the cluster it refuses replicas apps with
- * 503 `detached`: the placer has moved their replicas and this node cannot know where.
+ * once, for every router of the node. While this node cannot trust its membership lease it
+ * refuses replicas apps with 503 `detached` — checked when a request arrives and again when a
+ * replica here has answered it, from a margin before the lease deadline, so before the placer can
+ * have moved the replicas (membership.ts `trusted`).
  */
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { DispatchError, type FlickNode } from '../node/node.js';
@@ -23,8 +25,8 @@ export interface PeerDirectory {
 
 export class ReplicaRouter {
   private turn = 0;
-  /** Why this node cannot serve replicas apps now (out of the cluster), or null. */
-  detached: string | null = null;
+  /** Why this node cannot serve replicas apps now (its membership lease is not trusted), or null. */
+  fence: () => string | null = () => null;
 
   constructor(
     private readonly node: FlickNode,
@@ -40,15 +42,23 @@ export class ReplicaRouter {
   }
 
   async dispatch(app: string, request: GuestRequest, forwarded: Forwarded | null): Promise<GuestResponse> {
-    if (this.detached) throw new DispatchError('detached', this.detached, 'send the request to another node (flick nodes lists them), or wait until this one is back in the cluster', 503, 1);
+    this.refuseIfFenced();
     let local = this.assignments.local(app);
     if (local === undefined) {
       await this.assignments.waitFor(app, UNPLACED_WAIT_MS);
       local = this.assignments.local(app);
       if (local === undefined) throw new DispatchError('unplaced', `the placer has not assigned the replicas of '${app}' to nodes yet`, 'retry in a moment; flick nodes shows whether the cluster has a placer', 503, 1);
     }
-    if (local.length > 0) return this.node.dispatch(app, request);
-    return this.forward(app, request, (forwarded?.hops ?? 0) + 1);
+    if (local.length === 0) return this.forward(app, request, (forwarded?.hops ?? 0) + 1);
+    const response = await this.node.dispatch(app, request);
+    // The lease lapsed while a replica here ran it: the placer may have started that replica elsewhere.
+    this.refuseIfFenced();
+    return response;
+  }
+
+  private refuseIfFenced(): void {
+    const why = this.fence();
+    if (why !== null) throw new DispatchError('detached', why, 'send the request to another node (flick nodes lists them), or wait until this one is back in the cluster', 503, 1);
   }
 
   /** To the nodes hosting the app's replicas in turn; a node that cannot have seen the request is skipped. */

@@ -41,6 +41,11 @@ export interface RouteDef {
   method: string;
   pattern: RegExp;
   mutates: boolean;
+  /**
+   * Served while the node is cut off from the store (refuseChanges): it commits nothing there,
+   * like the calls nodes make to hand per-key instances to each other.
+   */
+  storeless?: boolean;
   handler: Handler;
 }
 
@@ -142,7 +147,7 @@ export function controlApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRes
       answerError(res, 401, 'unauthorized', 'this request changes state and needs the node\'s token', 'pass --token (or FLICK_TOKEN); the node wrote it to DATA_DIR/token at first start');
       return true;
     }
-    const refusal = route.mutates && req.method !== 'GET' ? deps.refuseChanges() : null;
+    const refusal = route.mutates && !route.storeless && req.method !== 'GET' ? deps.refuseChanges() : null;
     if (refusal) {
       answerError(res, 503, 'detached', refusal, 'send the change to another node (flick nodes lists them), or wait until this one is back in the cluster');
       return true;

@@ -52,15 +52,12 @@ export class ClusterControl {
     return this.assignments.start();
   }
 
-  /** The node is a member: campaign for the placer role, and fence replicas while the membership is lost. */
+  /** The node is a member: campaign for the placer role, and fence replicas while the membership is not trusted. */
   joined(membership: Membership): void {
     this.membership = membership;
-    membership.onLost(() => {
-      this.router.detached = `node ${this.opts.nodeName} lost its cluster lease: its replicas may run elsewhere now, and it cannot tell where`;
-      this.assignments.fence();
-    });
+    this.router.fence = () => (membership.trusted() ? null : `node ${this.opts.nodeName} cannot confirm its cluster lease: its replicas may run elsewhere now, and it cannot tell where`);
+    membership.onLost(() => this.assignments.fence());
     membership.onJoined(() => {
-      this.router.detached = null;
       void this.assignments.unfence().catch((e: Error) => this.opts.log.warn({ err: e.message }, 'reading assignments after re-joining failed'));
     });
     this.checkpoints.start();

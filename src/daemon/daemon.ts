@@ -43,6 +43,12 @@ import { DashboardServer, DASHBOARD_PATH } from '../dashboard/server.js';
  * target (docs/decisions.md, "One elected placer").
  */
 const MEMBERSHIP_TTL_MS = 3000;
+/**
+ * A node stops serving its per-key instances this long before its own lease deadline (which
+ * itself comes before etcd's expiry): room for a late timer or a slow check on a loaded machine
+ * (docs/decisions.md, "Fencing per-key instances").
+ */
+const FENCE_MARGIN_MS = 500;
 /** How long one step of stopping may take before the node stops without it. */
 const STOP_STEP_MS = 5000;
 
@@ -174,7 +180,7 @@ export class Daemon {
       capacity: { memoryBytes: totalmem(), schedulers: node.schedulers.length },
       startedAt,
     };
-    const membership = cluster ? await Membership.join(store, self, { ttlMs: MEMBERSHIP_TTL_MS }) : null;
+    const membership = cluster ? await Membership.join(store, self, { ttlMs: MEMBERSHIP_TTL_MS, fenceMarginMs: FENCE_MARGIN_MS }) : null;
     membership?.onLost(() => {
       lostLease = `node ${self!.name} lost its cluster lease (etcd unreachable for over ${MEMBERSHIP_TTL_MS / 1000} s): it cannot commit changes`;
       telemetry.log.error({ node: self!.name }, lostLease);

@@ -36,6 +36,14 @@ export interface InstanceRecord {
   handedOver: string | null;
   /** Set when a cluster key move took the instance to another node: requests held here go there. */
   movedTo?: string;
+  /**
+   * This copy may no longer be its key's newest: it came back from disk after a restart, its
+   * release stopped serving (a rollback may bring it back), or (in a cluster) its node lost its
+   * membership lease while holding it — another node may have taken the key over since. A cluster
+   * node serves it only once the other members confirm they hold no copy
+   * (src/cluster/key-fence.ts); alone, a node has no one to ask and ignores it.
+   */
+  unconfirmed?: boolean;
   /** Being stopped for good: no longer found by its key, and requests on it are routed again. */
   retired?: boolean;
 }

@@ -141,6 +141,8 @@ export interface NodeEvents {
   log: [LogLine];
   request: [RequestEvent];
   instance: [event: 'spawn' | 'hibernate' | 'wake' | 'migrate' | 'crash' | 'lost' | 'stop', rec: InstanceRecord];
+  /** An app was routed (again): a deploy's switch, a rollback, a restart reading the routes. */
+  route: [app: string];
 }
 
 /** How long a move held its instance's requests, and where the time went. */
@@ -243,6 +245,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     this.finishHandover(route.release, route.release);
     this.adoptHibernated(route.release);
     void this.supervisePool(app);
+    this.emit('route', app);
   }
 
   /**
@@ -782,7 +785,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
         continue;
       }
       if (rec.release !== releaseId || this.table.get(rec.id)) continue;
-      this.table.adopt({ ...rec, scheduler: this.leastLoaded().index, inflight: 0, held: [], lastActive: performance.now(), startedAt: performance.now() });
+      this.table.adopt({ ...rec, scheduler: this.leastLoaded().index, inflight: 0, held: [], lastActive: performance.now(), startedAt: performance.now(), unconfirmed: true });
     }
   }
 }

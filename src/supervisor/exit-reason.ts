@@ -9,6 +9,8 @@
  *                         an ordinary (trappable) link signal, as in Erlang.
  * - `'killed'`            what a process that received the untrappable kill ends with.
  * - `'noproc'`            the process did not exist (monitor/link of a dead pid).
+ * - `'noconnection'`      the process is on another node that can no longer be reached (the node
+ *                         died or left): what links and monitors to it fire with, as in Erlang.
  * - `{ error: term }`     a crash: any other reason, e.g. a thrown error or a trap.
  */
 export type ExitReason =
@@ -17,6 +19,7 @@ export type ExitReason =
   | 'kill'
   | 'killed'
   | 'noproc'
+  | 'noconnection'
   | { readonly shutdown: unknown }
   | { readonly error: unknown };
 
@@ -33,6 +36,15 @@ export function formatExitReason(reason: ExitReason): string {
   if (typeof reason === 'string') return reason;
   if ('shutdown' in reason) return `{shutdown,${formatTerm(reason.shutdown)}}`;
   return `{error,${formatTerm(reason.error)}}`;
+}
+
+/**
+ * The same reason with its terms as text (an Error becomes its message), so that it survives
+ * being copied to another process or node: what it says stays, what it points to does not.
+ */
+export function plainExitReason(reason: ExitReason): ExitReason {
+  if (typeof reason === 'string') return reason;
+  return 'shutdown' in reason ? { shutdown: formatTerm(reason.shutdown) } : { error: formatTerm(reason.error) };
 }
 
 function formatTerm(term: unknown): string {

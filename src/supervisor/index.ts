@@ -3,7 +3,7 @@ export type { ChildHandle, ChildId, ChildSpec, ChildType, RestartType, ShutdownP
 export type { Strategy, SupervisorSpec } from './child-spec.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
 export { ProcessError, SupervisorError, type ProcessErrorCode, type SupervisorErrorCode } from './errors.js';
-export { formatExitReason, isCleanExit, type ExitReason } from './exit-reason.js';
+export { formatExitReason, isCleanExit, plainExitReason, type ExitReason } from './exit-reason.js';
 export {
   ProcessHandle,
   ProcessTable,

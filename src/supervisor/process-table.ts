@@ -176,6 +176,21 @@ export class ProcessTable {
     this.post({ kind: 'message', from, to, payload });
   }
 
+  /** The processes `pid` is linked to (empty when it is not alive). */
+  linksOf(pid: Pid): Pid[] {
+    return [...(this.processes.get(pid)?.links ?? [])];
+  }
+
+  /** The process an active monitor watches; undefined once it fired or was removed. */
+  monitorTarget(ref: MonitorRef): Pid | undefined {
+    return this.monitors.get(ref)?.target;
+  }
+
+  /** Every live pid, in spawn order. */
+  pids(): Pid[] {
+    return [...this.processes.keys()];
+  }
+
   /** Registers a listener for `pid`'s end; called at once with `noproc` if it is not alive. */
   onExit(pid: Pid, listener: (reason: ExitReason) => void): void {
     const entry = this.processes.get(pid);

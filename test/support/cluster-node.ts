@@ -92,6 +92,15 @@ export class ClusterNode {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** SIGSTOP: the process is stalled whole (a machine starved of CPU, a long GC pause), its sockets still open. */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child.kill('SIGCONT');
+  }
+
   /** kill -9: no goodbye to etcd, its lease has to expire. Keeps the data directory (for a restart). */
   async kill(): Promise<void> {
     await this.end('SIGKILL');
@@ -108,6 +117,7 @@ export class ClusterNode {
     if (this.alive) {
       const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
       const escalate = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      this.child.kill('SIGCONT'); // a paused process cannot handle SIGTERM
       this.child.kill(signal);
       await exited.finally(() => clearTimeout(escalate));
     }
@@ -116,8 +126,8 @@ export class ClusterNode {
   }
 
   /** A request to an app through this node's ingress. */
-  async ask(app: string, path = '/'): Promise<{ status: number; text: string; error?: string }> {
-    const res = await request(`${this.url}${path}`, { headers: { host: `${app}.localhost` }, dispatcher: this.agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  async ask(app: string, path = '/', opts: { headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; error?: string }> {
+    const res = await request(`${this.url}${path}`, { headers: { ...opts.headers, host: `${app}.localhost` }, dispatcher: this.agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
     const text = await res.body.text();
     const error = res.headers['x-flick-error'];
     return { status: res.statusCode, text, ...(typeof error === 'string' ? { error } : {}) };

@@ -19,6 +19,7 @@ type LeaseState = 'alive' | 'expired' | 'revoked' | 'detached';
 
 export class LeaseHandle implements Lease {
   private state: LeaseState = 'alive';
+  private deadline = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
@@ -59,6 +60,10 @@ export class LeaseHandle implements Lease {
     await this.driver.revoke(this.id);
   }
 
+  get trustedUntil(): number {
+    return this.state === 'alive' ? this.deadline : 0;
+  }
+
   onExpire(listener: () => void): () => void {
     if (this.state === 'expired') queueMicrotask(listener);
     else this.listeners.add(listener);
@@ -85,6 +90,7 @@ export class LeaseHandle implements Lease {
   }
 
   private armDeadline(at: number): void {
+    this.deadline = at;
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, at - Date.now()));
     this.deadlineTimer.unref();

@@ -86,6 +86,12 @@ export interface Lease {
   readonly id: string;
   /** TTL the store granted; etcd rounds up to whole seconds. */
   readonly ttlMs: number;
+  /**
+   * Until when (ms since the epoch) the holder may trust the lease: when its last confirmed
+   * refresh started plus the TTL — never later than the store's own expiry. 0 once it expired or
+   * was revoked. Checking it at the moment of acting does not depend on a timer firing in time.
+   */
+  readonly trustedUntil: number;
   /** Reset the TTL once. Throws StoreError `lease_expired` when the lease is gone. */
   keepAlive(): Promise<void>;
   /** Delete the lease and its keys now. onExpire listeners are not called. */
