@@ -109,13 +109,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.request((id) => ({ t: 'deliver', id, release, instance, self, message, restore }));
   }
 
+  /** With `drop` (a move or a hibernation: the instance's requests are held meanwhile), sent at once rather than with the turn's batch. */
   snapshot(instance: string, drop: boolean): Promise<Reply> {
-    return this.request((id) => ({ t: 'snapshot', id, instance, drop }));
+    return this.request((id) => ({ t: 'snapshot', id, instance, drop }), undefined, drop);
   }
 
   /** Restores `instance` from `snapshot`, which is moved to the thread: use the one the reply brings back. */
   restore(release: string, instance: string, snapshot: InstanceSnapshot): Promise<Reply> {
-    return this.request((id) => ({ t: 'restore', id, release, instance, snapshot }), snapshotBuffers(snapshot));
+    return this.request((id) => ({ t: 'restore', id, release, instance, snapshot }), snapshotBuffers(snapshot), true);
   }
 
   /** The state `instance` hands to a new release; a hibernated one is woken from `restore` for it. */
@@ -197,11 +198,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.outboxTransfer = [];
   }
 
-  private request(make: (id: number) => ToScheduler, transfer?: ArrayBuffer[]): Promise<Reply> {
+  private request(make: (id: number) => ToScheduler, transfer?: ArrayBuffer[], now = false): Promise<Reply> {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, sentAt: performance.now() });
-      this.send(make(id), transfer);
+      this.send(make(id), transfer, now);
     });
   }
 
@@ -220,18 +221,28 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     });
   }
 
-  private send(m: ToScheduler, transfer?: ArrayBuffer[]): void {
+  /**
+   * Queues `m` for the turn's batch; with `now`, posts the batch at once (what is queued before it
+   * goes first, so the order holds): for messages that hold an instance's requests until answered,
+   * which would otherwise wait for the rest of a busy turn.
+   */
+  private send(m: ToScheduler, transfer?: ArrayBuffer[], now = false): void {
     this.outbox.push(m);
     if (transfer) this.outboxTransfer.push(...transfer);
+    if (now) return this.flush();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      const batch = this.outbox;
-      const moved = this.outboxTransfer;
-      this.outbox = [];
-      this.outboxTransfer = [];
-      if (batch.length) this.worker.postMessage(batch, moved);
+      this.flush();
     });
+  }
+
+  private flush(): void {
+    const batch = this.outbox;
+    const moved = this.outboxTransfer;
+    this.outbox = [];
+    this.outboxTransfer = [];
+    if (batch.length) this.worker.postMessage(batch, moved);
   }
 }
