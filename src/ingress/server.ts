@@ -198,12 +198,10 @@ export class Ingress {
     this.stats.tooLarge++;
     // Read no more of it: draining what a client keeps sending would cost the node as much CPU as
     // the client cares to spend. The connection closes once the answer is out.
-    req.socket.pause();
-    const timer = setTimeout(() => {
+    answerOversizedLater(req.socket, () => {
       res.setHeader('connection', 'close');
       answerError(res, 413, 'body_too_large', `the request body is larger than ${this.opts.maxBodyBytes} bytes`, 'send a smaller body');
-    }, OVERSIZE_ANSWER_DELAY_MS).unref();
-    res.once('close', () => clearTimeout(timer));
+    });
   }
 }
 
@@ -227,6 +225,11 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy(err);
   };
   if (err.code !== 'HPE_HEADER_OVERFLOW' || !answerable) return answer();
+  answerOversizedLater(socket, answer);
+}
+
+/** Stops reading an oversized request and answers it OVERSIZE_ANSWER_DELAY_MS later, unless the client has gone. */
+function answerOversizedLater(socket: Duplex, answer: () => void): void {
   socket.pause();
   const timer = setTimeout(answer, OVERSIZE_ANSWER_DELAY_MS).unref();
   socket.once('close', () => clearTimeout(timer));
