@@ -9,6 +9,7 @@ import { decodeImage } from '../../src/image/format.js';
 import { SandboxError } from '../../src/runtime/errors.js';
 import { JsApp } from '../../src/runtime/js/app.js';
 import type { JsInstance } from '../../src/runtime/js/instance.js';
+import { acceptResponse, headerText } from '../../src/runtime/js/boundary.js';
 import { FIXTURES, jsManifest, loadFixture, MemoryKv, request, text, type LogLine } from '../fixtures/js/harness.js';
 
 async function rejectsWith(instance: JsInstance, path: string, code: string): Promise<SandboxError> {
@@ -199,5 +200,25 @@ describe('JS limits', () => {
     const hanging = instance.handle(request('/hang'));
     await assert.rejects(instance.handle(request('/')), /busy/);
     await assert.rejects(hanging, /deadline/);
+  });
+});
+
+describe('JS boundary', () => {
+  // What crosses back from the guest is untrusted (app code can patch the prelude's checks): the host
+  // splits the header text and checks every name and value itself.
+  const badResponse = (headers: unknown, pattern: RegExp) => assert.throws(() => acceptResponse(200, headers, new Uint8Array(0)), (e: unknown) => e instanceof SandboxError && e.code === 'bad_response' && e.httpStatus === 502 && pattern.test(e.message));
+
+  it('takes a header text as names and values, lower-cased, dropping framing headers', () => {
+    assert.deepEqual(acceptResponse(201, 'Content-Type\0text/plain\0content-length\x009\0x-a\0', new Uint8Array(1)).headers, [['content-type', 'text/plain'], ['x-a', '']]);
+    assert.deepEqual(acceptResponse(200, '', new Uint8Array(0)).headers, []);
+    assert.equal(headerText([['a', '1'], ['b', '2']]), 'a\x001\0b\x002');
+  });
+
+  it('refuses a header text that is not names and values, or carries a bad name or value', () => {
+    badResponse('x-a\x001\0x-b', /not a name and a value/);
+    badResponse(['x-a', '1'], /not a header list/);
+    badResponse('x a\x001', /invalid or too long/);
+    badResponse('x-a\x001\r\nx-evil: 1', /invalid or too long/);
+    badResponse(Array.from({ length: 1000 }, (_, i) => `x-${i}\0v`).join('\0'), /more than/);
   });
 });
