@@ -33,7 +33,7 @@ export async function startPingPongNode(): Promise<PingPongNode> {
   await node.ready();
   const image = decodeImage((await buildImage(join(installRoot, 'bench', 'fixtures', APP))).bytes);
   const release = `${APP}@${image.id}`;
-  node.addRelease(image, release);
+  await node.addRelease(image, release);
   node.activate(APP, { release, canary: null });
 
   const chain = async (roundTrips: number): Promise<number> => {

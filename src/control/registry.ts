@@ -10,7 +10,7 @@
  * rollback are each one compare-and-swap of it, so a switch either happened or did not.
  */
 import type { Manifest } from '../image/manifest.js';
-import type { KeyValue, Store } from './store/store.js';
+import type { KeyValue, Store, TxnWrite } from './store/store.js';
 
 export const ROOT = '/flick/apps/';
 
@@ -154,12 +154,19 @@ export class Registry {
   }
 
   /** Adds a release with the next number; numbers are claimed by create-if-absent, so two deploys never share one. */
-  async addRelease(app: string, image: string, manifest: Manifest): Promise<ReleaseRecord> {
+  /**
+   * Claims the app's next release number for `image` (create-only, retried when another deploy
+   * took it first). With `deployment`, the deploy's record, made to point at the new release, is
+   * written in the same transaction: one durable commit instead of two.
+   */
+  async addRelease(app: string, image: string, manifest: Manifest, deployment?: DeploymentRecord): Promise<ReleaseRecord> {
     for (;;) {
       const last = (await this.store.list(keys.releases(app))).at(-1);
       const seq = last ? decodeRecord<ReleaseRecord>(last).seq + 1 : 1;
       const record: ReleaseRecord = { app, seq, image, version: manifest.version, manifest, createdAt: new Date().toISOString() };
-      const r = await this.store.putIf(keys.release(app, seq), encodeRecord(record), 0);
+      const writes: TxnWrite[] = [{ op: 'put', key: keys.release(app, seq), value: encodeRecord(record) }];
+      if (deployment) writes.push({ op: 'put', key: keys.deployment(deployment.app, deployment.seq), value: encodeRecord({ ...deployment, to: seq }) });
+      const r = await this.store.transact({ conditions: [{ key: keys.release(app, seq), revision: 0 }], writes });
       if (r.ok) return record;
     }
   }

@@ -21,7 +21,7 @@ export class LocalTarget implements DeployTarget {
   }
 
   async start(release: ReleaseRecord): Promise<void> {
-    this.loader.load(release);
+    await this.loader.load(release);
   }
 
   probe(release: ReleaseRecord, request: GuestRequest): Promise<GuestResponse> {

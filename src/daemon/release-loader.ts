@@ -33,15 +33,14 @@ export class ReleaseLoader {
       // put() re-hashes: bytes that do not match the id are refused, whoever sent them.
       if (bytes) this.blobs.put(bytes, record.image);
     }
-    this.load(record);
-    return id;
+    return this.load(record);
   }
 
-  load(record: ReleaseRecord): string {
+  async load(record: ReleaseRecord): Promise<string> {
     const id = releaseId(record.app, record.seq);
     if (this.node.releases.has(id)) return id;
     const image = decodeImage(this.blobs.get(record.image), this.limits);
-    this.node.addRelease(image, id, record.manifest);
+    await this.node.addRelease(image, id, record.manifest);
     return id;
   }
 }

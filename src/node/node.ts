@@ -13,7 +13,6 @@ import type { Image } from '../image/format.js';
 import type { Manifest } from '../image/manifest.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { prepareWasm } from '../runtime/wasm/prepare.js';
-import { JsApp } from '../runtime/js/app.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { InstanceSnapshot, LogLine, ReleaseCode, Reply, WireError } from './scheduler/protocol.js';
 import { InstanceTable, type InstanceRecord } from './instance-table.js';
@@ -76,25 +75,28 @@ export class KeyMovedAway extends DispatchError {
   }
 }
 
+/** The loss of a scheduler thread during a call, as a 503 the client may retry. */
+function lostAsDispatch(e: unknown): DispatchError {
+  return new DispatchError('scheduler_lost', (e as Error).message, 'retry the request: instances come back from their last snapshots', 503);
+}
+
 /** A call to a scheduler; the loss of its thread becomes a 503 the client may retry. */
 async function callScheduler(s: Scheduler, release: string, instance: string | null, request: GuestRequest, restore?: InstanceSnapshot, messaging?: { self: string | null }): Promise<Reply> {
   try {
     return await s.call(release, instance, request, restore, messaging);
   } catch (e) {
-    throw new DispatchError('scheduler_lost', (e as Error).message, 'retry the request: instances come back from their last snapshots', 503);
+    throw lostAsDispatch(e);
   }
 }
 
 /**
- * Checks an image's code here, before any scheduler sees it, so a broken release fails its deploy
- * instead of every scheduler's load. Wasm is compiled once and shared; a JS bundle is evaluated
- * once in a throwaway isolate (JsApp does that on construction) and sent on as bytes.
+ * Wasm is compiled (and checked) once here and the module shared with every scheduler. A JS bundle
+ * goes as bytes: each scheduler evaluates it on load (JsApp does on construction), and a load that
+ * fails fails the release. Evaluating it here first as well cost the node's thread ~4 ms per JS
+ * deploy, on the path of its cold start (docs/decisions.md, "Releases load on the schedulers").
  */
 function releaseCode(image: Image, manifest: Manifest): ReleaseCode {
-  if (manifest.runtime === 'js') {
-    new JsApp(manifest, image.code).close();
-    return { runtime: 'js', bundle: image.code };
-  }
+  if (manifest.runtime === 'js') return { runtime: 'js', bundle: image.code };
   return { runtime: 'wasm', prepared: prepareWasm(manifest, image.code, image.id) };
 }
 
@@ -155,6 +157,8 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   readonly schedulers: Scheduler[];
   readonly table = new InstanceTable();
   readonly releases = new Map<string, Release>();
+  /** Releases being loaded on the schedulers (addRelease). */
+  private readonly loading = new Map<string, Promise<Release>>();
   /** What serves each app: a release, and optionally a canary share to another. */
   readonly active = new Map<string, ActiveRoute>();
   private readonly dataDir: string;
@@ -222,16 +226,34 @@ export class FlickNode extends EventEmitter<NodeEvents> {
   }
 
   /** Prepares an image's code and loads it on every scheduler. */
-  addRelease(image: Image, releaseId: string, manifest: Manifest = image.manifest): Release {
+  /**
+   * Loads a release on every scheduler and resolves once all of them have it; the first thread that
+   * cannot load it fails the call, and the release is then unloaded everywhere, as if never added.
+   * Concurrent calls for one release share the load.
+   */
+  addRelease(image: Image, releaseId: string, manifest: Manifest = image.manifest): Promise<Release> {
     const existing = this.releases.get(releaseId);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
+    let loading = this.loading.get(releaseId);
+    if (!loading) {
+      loading = this.loadRelease(image, releaseId, manifest).finally(() => this.loading.delete(releaseId));
+      this.loading.set(releaseId, loading);
+    }
+    return loading;
+  }
+
+  private async loadRelease(image: Image, releaseId: string, manifest: Manifest): Promise<Release> {
     const code = releaseCode(image, manifest);
+    const files = [...image.files.entries()];
+    const load = { t: 'load', release: releaseId, manifest, code, files, kvPath: join(this.dataDir, 'kv'), kvReplicated: this.replicatedKv } as const;
+    const outcomes = await Promise.allSettled(this.schedulers.map((s) => s.load(load)));
+    const failure = outcomes.map((o) => (o.status === 'rejected' ? lostAsDispatch(o.reason) : o.value.error ? DispatchError.from(o.value.error) : null)).find((e) => e !== null);
+    if (failure) {
+      for (const s of this.schedulers) s.unload(releaseId);
+      throw failure;
+    }
     const rel: Release = { id: releaseId, app: manifest.name, manifest, imageId: image.id, code };
     this.releases.set(releaseId, rel);
-    const files = [...image.files.entries()];
-    for (const s of this.schedulers) {
-      s.load({ t: 'load', release: releaseId, manifest, code, files, kvPath: join(this.dataDir, 'kv'), kvReplicated: this.replicatedKv });
-    }
     return rel;
   }
 

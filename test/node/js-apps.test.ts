@@ -129,6 +129,23 @@ test('deploy v2 moves per-key env.state to the new code; rollback returns to v1'
   assert.equal((await n.ask('ts', '/')).text, 'hello from TypeScript: GET /\n');
 });
 
+test('a bundle that throws as it loads fails its deploy at start, on the schedulers; the release before keeps serving', async () => {
+  const n = await node();
+  await n.deploy(await build(TEMPLATE));
+  const broken = await build(TEMPLATE, { file: 'src/index.ts', from: '// A Workers-style app', to: 'throw new Error("boom at load");\n//' });
+  await assert.rejects(n.deploy(broken), (e: Error & { deployment: { phases: Array<{ name: string; status: string; detail?: string }>; status: string } }) => {
+    assert.match(e.message, /boom at load/);
+    assert.equal(e.deployment.status, 'failed');
+    const start = e.deployment.phases.find((p) => p.name === 'start');
+    assert.equal(start?.status, 'failed');
+    return true;
+  });
+  assert.deepEqual([...n.daemon.node.releases.keys()], ['ts@1'], 'the broken release is not left loaded');
+  assert.equal((await n.ask('ts', '/')).text, 'hello from TypeScript: GET /\n');
+  const history = (await n.api('GET', '/apps/ts')).json as { route: { release: number } };
+  assert.equal(history.route.release, 1);
+});
+
 test('an infinite loop gets 503 cpu_budget_exceeded and the node keeps serving', async () => {
   const n = await node();
   await n.deploy(await build(TEMPLATE));

@@ -98,11 +98,14 @@ export class DeployEngine {
         await this.target.copy(image, req.image);
         return known ? `${image.id} already stored` : `${image.id} stored (${req.image.byteLength} bytes)`;
       });
-      const release = await this.registry.addRelease(app, image.id, manifest);
-      run.record.to = release.seq;
+      // The release is claimed by the same commit that records the start phase as running.
+      let release!: ReleaseRecord;
       await run.phase('start', async () => {
         await this.target.start(release);
         return `release ${release.seq} (${manifest.version}) loaded beside ${current ? `release ${current.record.release}` : 'nothing'}`;
+      }, async (record) => {
+        release = await this.registry.addRelease(app, image.id, manifest, record);
+        run.record.to = release.seq;
       });
       const check = manifest.health;
       await run.phase('health', !check ? 'no health check declared in the manifest' : async () => {
@@ -123,21 +126,18 @@ export class DeployEngine {
         if (report.skipped !== null) return run.skip(report.skipped);
         return describeUpgrade(report, current.record.release, release.seq);
       });
+      const keepWarm = current ? `release ${current.record.release} stays loaded for an instant rollback` : null;
       await run.phase('switch', async () => {
         const route: RouteRecord = canaryPct > 0 && current
           ? { ...current.record, canary: { release: release.seq, weight: canaryPct }, deployment: run.record.id, switchedAt: new Date().toISOString() }
           : { app, release: release.seq, previous: current?.record.release ?? null, canary: null, deployment: run.record.id, switchedAt: new Date().toISOString() };
-        run.markOk('switch');
-        run.record.status = 'running';
         const t0 = performance.now();
-        const revision = await this.registry.switchRoute(route, current?.revision ?? 0, run.record);
+        const revision = await this.registry.switchRoute(route, current?.revision ?? 0, run.closing({ name: 'keep-warm', status: keepWarm ? 'ok' : 'skipped', detail: keepWarm ?? 'no previous release' }));
         if (revision === null) throw new Error('the route changed while this deploy ran (another deploy or rollback won)');
         await this.target.awaitRoute(route);
         return canaryPct > 0 && current ? `${canaryPct}% of requests to release ${release.seq} (canary)` : `route → release ${release.seq} in ${(performance.now() - t0).toFixed(2)} ms`;
       });
-      // Nothing to do here, only to record: like a skip, it needs no durable write of its own.
-      run.instant('keep-warm', current ? 'ok' : 'skipped', current ? `release ${current.record.release} stays loaded for an instant rollback` : 'no previous release');
-      return await run.finish();
+      return run.finished();
     } catch (e) {
       if (run.record.to > 0) this.target.abandonUpgrade(app, run.record.to);
       const failed = await run.fail(e as Error);
@@ -168,13 +168,12 @@ export class DeployEngine {
       });
       await run.phase('switch', async () => {
         const route: RouteRecord = { app, release: back, previous: current.record.canary ? current.record.previous : current.record.release, canary: null, deployment: run.record.id, switchedAt: new Date().toISOString() };
-        run.markOk('switch');
-        const revision = await this.registry.switchRoute(route, current.revision, run.record);
+        const revision = await this.registry.switchRoute(route, current.revision, run.closing());
         if (revision === null) throw new Error('the route changed while the rollback ran');
         await this.target.awaitRoute(route);
         return `route → release ${back}`;
       });
-      return await run.finish();
+      return run.finished();
     } catch (e) {
       const failed = await run.fail(e as Error);
       throw new DeployError(`rollback of ${app} failed: ${failed.reason}`, 'the route is unchanged', failed);
@@ -187,15 +186,20 @@ export class DeployEngine {
  *
  * Every durable write is one flushed store commit (~1–2.5 ms on this machine), so the record is
  * written when it matters and not more often: before a phase that does work starts (so a crash or
- * a watcher sees it running; for the first phase, the write that creates the record), in the
- * switch's own transaction, and at the end. A phase's result rides on the next of those writes,
- * which comes before anything else happens; phases that do no work (a skip decided before it would
- * start, keep-warm's note) are recorded the same way. The store never shows a phase as done before
- * it is, and no phase that acts starts before everything before it is durable. A fresh app's deploy
- * makes 5 store commits this way instead of 17.
+ * a watcher sees it running; for the first phase, the write that creates the record; for the
+ * start phase, the write that claims the release), and in the switch's own transaction, which
+ * records the deployment as finished: the switch is its commit point, and nothing after it can
+ * fail (awaitRoute only waits for this node to apply the route). A phase's result rides on the
+ * next of those writes, which comes before anything else happens; phases that do no work (a skip
+ * decided before it would start, keep-warm's note) are recorded the same way. The store never
+ * shows a phase as done before it is, and no phase that acts starts before everything before it
+ * is durable. A fresh app's deploy makes 3 store commits this way instead of 17; the switch's
+ * measured time is written after the answer, by a write nobody waits for.
  */
 class DeploymentRun {
   private skipped: string | null = null;
+  /** The finished record the switch transaction wrote (closing()). */
+  private closed: DeploymentRecord | null = null;
   /** The first phase, recorded as running by the write that created the record: it starts without another. */
   private recordedFirst: PhaseRecord | null;
   constructor(
@@ -214,12 +218,21 @@ class DeploymentRun {
   }
 
   /**
-   * The switch's record is written inside the switch transaction itself, so it must already say
-   * "ok": a crash right after the commit then leaves a history that matches the route.
+   * The record the switch transaction writes: the deployment as it will have ended once the switch
+   * commits (switch ok, `instant` and done recorded, succeeded), so a crash right after the commit
+   * leaves a history that matches the route. A copy: a switch that loses its compare-and-swap
+   * leaves the record as it was.
    */
-  markOk(name: PhaseName): void {
-    const p = this.record.phases.find((x) => x.name === name);
-    if (p) p.status = 'ok';
+  closing(instant?: { name: PhaseName; status: 'ok' | 'skipped'; detail: string }): DeploymentRecord {
+    const record = structuredClone(this.record);
+    const now = new Date().toISOString();
+    for (const p of record.phases) if (p.name === 'switch') p.status = 'ok';
+    if (instant) record.phases.push({ ...instant, startedAt: now, ms: 0 });
+    record.phases.push({ name: 'done', status: 'ok', startedAt: now, ms: 0 });
+    record.status = 'succeeded';
+    record.finishedAt = now;
+    this.closed = record;
+    return record;
   }
 
   /** Records a phase that does no work (its outcome is known without running anything); the next write stores it. */
@@ -228,13 +241,14 @@ class DeploymentRun {
   }
 
   /**
-   * Runs one phase: recorded as running before its body starts, with its outcome stored by the next
-   * write (the next phase's start, the switch transaction, finish or fail). A string instead of a
-   * body is why the phase is skipped: recorded without running and without a write of its own. The
-   * switch is not recorded before: its transaction writes the record itself, and one durable write
-   * less is one less on the path between deciding to switch and serving the new release.
+   * Runs one phase: recorded as running before its body starts (by `record` when given, a write
+   * that does more in the same commit), with its outcome stored by the next write (the next phase's
+   * start, the switch transaction, or fail). A string instead of a body is why the phase is skipped:
+   * recorded without running and without a write of its own. The switch is not recorded before:
+   * its transaction writes the record itself, and one durable write less is one less on the path
+   * between deciding to switch and serving the new release.
    */
-  async phase(name: PhaseName, body: (() => Promise<string>) | string): Promise<void> {
+  async phase(name: PhaseName, body: (() => Promise<string>) | string, record?: (r: DeploymentRecord) => Promise<void>): Promise<void> {
     if (typeof body === 'string') return this.instant(name, 'skipped', body);
     let p = this.recordedFirst;
     this.recordedFirst = null;
@@ -242,7 +256,8 @@ class DeploymentRun {
     if (!p) {
       p = running(name);
       this.record.phases.push(p);
-      if (name !== 'switch') await this.save();
+      if (record) await this.saveWith(record);
+      else if (name !== 'switch') await this.save();
     }
     const t0 = performance.now();
     this.skipped = null;
@@ -258,11 +273,18 @@ class DeploymentRun {
     }
   }
 
-  async finish(): Promise<DeploymentRecord> {
-    this.record.phases.push({ name: 'done', status: 'ok', startedAt: new Date().toISOString(), ms: 0 });
-    this.record.status = 'succeeded';
-    this.record.finishedAt = new Date().toISOString();
-    await this.save();
+  /**
+   * After the switch committed: the record is the one its transaction wrote, with the switch's
+   * measured time and detail. Those are stored by a write the answer does not wait for — a crash
+   * before it loses only the timing.
+   */
+  finished(): DeploymentRecord {
+    const closed = this.closed;
+    if (!closed) throw new Error(`deployment ${this.record.id} finished without its switch`);
+    const switched = this.record.phases.find((p) => p.name === 'switch');
+    for (const p of closed.phases) if (p.name === 'switch' && switched) Object.assign(p, { ms: switched.ms, detail: switched.detail, status: 'ok' });
+    Object.assign(this.record, closed);
+    void this.save().catch(() => {});
     return this.record;
   }
 
@@ -274,8 +296,12 @@ class DeploymentRun {
     return this.record;
   }
 
-  private async save(): Promise<void> {
-    await this.registry.saveDeployment(this.record);
+  private save(): Promise<void> {
+    return this.saveWith((r) => this.registry.saveDeployment(r));
+  }
+
+  private async saveWith(write: (r: DeploymentRecord) => Promise<void>): Promise<void> {
+    await write(this.record);
     this.onProgress(structuredClone(this.record));
   }
 }

@@ -33,6 +33,11 @@ export type ReleaseCode = { runtime: 'wasm'; prepared: PreparedWasm } | { runtim
 /** An app release as a scheduler knows it: `release` is the key every instance refers to. */
 export interface LoadApp {
   t: 'load';
+  /**
+   * Present when the node waits for the outcome (a release being added): the thread replies, with
+   * the error when the code does not load. A replacement thread's reloads carry none: they loaded before.
+   */
+  id?: number;
   release: string;
   manifest: Manifest;
   code: ReleaseCode;

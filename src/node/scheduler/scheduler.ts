@@ -59,7 +59,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private outboxTransfer: ArrayBuffer[] = [];
   private flushScheduled = false;
   private nextId = 1;
-  private readonly loaded = new Map<string, LoadApp>();
+  private readonly loaded = new Map<string, Omit<LoadApp, 'id'>>();
   private readonly watchdog: NodeJS.Timeout;
   private closing = false;
   /** When the current thread reported its code loaded; null while it boots. */
@@ -86,10 +86,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.watchdog.unref();
   }
 
-  /** Loads a release; kept so that a replacement thread gets every release again. */
-  load(m: LoadApp): void {
+  /**
+   * Loads a release; kept so that a replacement thread gets every release again. The reply carries
+   * the error when the code does not load on this thread (the release is then forgotten here).
+   */
+  async load(m: Omit<LoadApp, 'id'>): Promise<Reply> {
     this.loaded.set(m.release, m);
-    this.send(m);
+    const reply = await this.request((id) => ({ ...m, id }));
+    if (reply.error) this.unload(m.release);
+    return reply;
   }
 
   unload(release: string): void {

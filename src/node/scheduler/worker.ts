@@ -84,7 +84,13 @@ function handle(m: ToScheduler): void {
       journal.settled(m.upTo);
       return;
     case 'load':
-      load(m);
+      try {
+        load(m);
+        if (m.id !== undefined) reply({ id: m.id });
+      } catch (e) {
+        if (m.id !== undefined) reply({ id: m.id, error: toWire(e, null) });
+        else logFor(m.release, null)('error', `release ${m.release} did not load on a replacement scheduler: ${(e as Error).message}`);
+      }
       return;
     case 'unload':
       if (js.unload(m.release)) return;
