@@ -538,7 +538,7 @@ export class FlickNode extends EventEmitter<NodeEvents> {
       // snapshot is taken after them, and their replies reach the node before its own (a wait
       // here was one more round trip between the threads, and most of the pause on a busy node).
       const from = this.schedulers[rec.scheduler];
-      const snap = await from.snapshot(rec.id, true);
+      const snap = await from.snapshot(rec.id, true, true);
       if (snap.error) throw DispatchError.from(snap.error);
       t1 = performance.now();
       // The snapshot moves to the new thread and comes back with its reply (scheduler.restore).

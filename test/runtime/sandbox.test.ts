@@ -70,6 +70,19 @@ test('snapshot → restore continues where it left off; fork gives N independent
   assert.match(text(a.call(get()).body), /"count":6/, 'the original is untouched by its copies');
 });
 
+test('a shared snapshot (an in-node move) holds the same bytes in a SharedArrayBuffer and restores the same', () => {
+  const app = load(counter);
+  const a = app.spawn();
+  for (let i = 0; i < 3; i++) a.call(get());
+  const plain = a.snapshot();
+  const shared = a.snapshot(true);
+  assert.ok(shared.memory.data.buffer instanceof SharedArrayBuffer);
+  assert.ok(plain.memory.data.buffer instanceof ArrayBuffer);
+  assert.deepEqual(Buffer.from(shared.memory.data), Buffer.from(plain.memory.data));
+  assert.deepEqual(shared.memory.runs, plain.memory.runs);
+  assert.match(text(app.restore(shared).call(get()).body), /"count":4/);
+});
+
 test('property: random request sequences answer the same with a snapshot/restore in the middle', () => {
   const app = load(counter);
   const req = fc.record({ key: fc.constantFrom('a', 'b', 'ü', ''), path: fc.constantFrom('/', '/x', '/y?z=1') });

@@ -21,7 +21,9 @@ export type InstanceSnapshot = WasmSnapshot | JsSnapshot;
  * against 3 in one bench run), the main part of the migration pause's tail.
  */
 export function snapshotBuffers(snapshot: InstanceSnapshot): ArrayBuffer[] {
-  return 'memory' in snapshot ? [snapshot.memory.data.buffer as ArrayBuffer, snapshot.memory.runs.buffer as ArrayBuffer] : [];
+  if (!('memory' in snapshot)) return [];
+  // A SharedArrayBuffer is shared, not transferred (and may not be listed).
+  return [snapshot.memory.data.buffer, snapshot.memory.runs.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
 /**
@@ -108,6 +110,8 @@ export interface SnapshotInstance {
   id: number;
   instance: string;
   drop: boolean;
+  /** The snapshot moves to another scheduler at once (an in-node move): its bytes go in shared memory (captureMemory). */
+  shared?: boolean;
 }
 
 /** Restore an instance from `snapshot`, which arrives by transfer: the reply carries it back, for the node to keep. */

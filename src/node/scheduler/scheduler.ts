@@ -114,9 +114,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.request((id) => ({ t: 'deliver', id, release, instance, self, message, restore }));
   }
 
-  /** With `drop` (a move or a hibernation: the instance's requests are held meanwhile), sent at once rather than with the turn's batch. */
-  snapshot(instance: string, drop: boolean): Promise<Reply> {
-    return this.request((id) => ({ t: 'snapshot', id, instance, drop }), undefined, drop);
+  /**
+   * With `drop` (a move or a hibernation: the instance's requests are held meanwhile), sent at once
+   * rather than with the turn's batch; `shared` for a snapshot that goes straight to another thread.
+   */
+  snapshot(instance: string, drop: boolean, shared = false): Promise<Reply> {
+    return this.request((id) => ({ t: 'snapshot', id, instance, drop, shared }), undefined, drop);
   }
 
   /** Restores `instance` from `snapshot`, which is moved to the thread: use the one the reply brings back. */

@@ -139,7 +139,7 @@ function handle(m: ToScheduler): void {
       const inst = instances.get(m.instance);
       if (!inst) return void reply({ id: m.id, error: noInstance(m.instance) });
       try {
-        const snapshot = inst.snapshot();
+        const snapshot = inst.snapshot(m.shared);
         if (m.drop) drop(m.instance);
         transfer.push(...snapshotBuffers(snapshot));
         reply({ id: m.id, snapshot, counters: inst.stats() });

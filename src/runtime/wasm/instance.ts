@@ -157,11 +157,12 @@ export class WasmInstance implements SandboxInstance<WasmSnapshot>, StdioSink {
     }
   }
 
-  snapshot(): WasmSnapshot {
+  /** `shared`: the memory's bytes in a SharedArrayBuffer, for a snapshot that only moves between threads (captureMemory). */
+  snapshot(shared = false): WasmSnapshot {
     if (this._state !== 'ready') throw this.notReady();
     const globals: bigint[] = [];
     for (let i = 0; i < this.app.layout.globalCount; i++) globals.push(this.host.global(i));
-    const memory = captureMemory(this.ctx.memory);
+    const memory = captureMemory(this.ctx.memory, shared);
     this.app.pool.learnRestoreSize(memory.pages);
     return { format: 1, app: this.app.fingerprint, memory, globals, wasi: structuredClone(this.ctx.wasi), calls: this.calls, cpuUsed: this.cpuUsed };
   }
