@@ -20,6 +20,12 @@ export interface Fault {
   convergenceMs?: number | null;
   /** Another fault's window overlapped this one's convergence: its time is not this fault's alone. */
   overlapped?: boolean;
+  /**
+   * From the last moment any fault was still on (this one or another lifted before the cluster
+   * converged: a scheduler held by the stall app, etcd paused) until it converged: what the 5 s
+   * bound applies to. Equal to `convergenceMs` when nothing overlapped.
+   */
+  sinceQuietMs?: number;
   /** End of the window in which failures are put down to this fault. */
   end?: number;
 }
@@ -146,8 +152,16 @@ export class Ledger {
     f.convergenceMs = convergenceMs;
     f.end = (convergenceMs === null ? Date.now() : f.lifted + convergenceMs) + WINDOW_TAIL_MS;
     f.overlapped = this.faults.some((o) => o !== f && o.start <= f.end! && (o.end ?? Infinity) >= f.start);
-    if (convergenceMs === null) this.violate('convergence over 5 s', `${f.kind} (${f.detail}): the cluster did not converge within the probe's bound`);
-    else if (convergenceMs > CONVERGE_MS && !f.overlapped) this.violate('convergence over 5 s', `${f.kind} (${f.detail}): converged ${convergenceMs} ms after it was over`);
+    if (convergenceMs === null) return this.violate('convergence over 5 s', `${f.kind} (${f.detail}): the cluster did not converge within the probe's bound`);
+    const settled = f.lifted + convergenceMs;
+    // A fault that was still on while this one converged holds the cluster back too: the bound
+    // counts from the last one lifted before the cluster converged.
+    const quietFrom = Math.max(f.lifted, ...this.faults.filter((o) => o.start <= settled && o.lifted !== undefined && o.lifted <= settled).map((o) => o.lifted!));
+    f.sinceQuietMs = settled - quietFrom;
+    if (f.sinceQuietMs > CONVERGE_MS) {
+      const held = quietFrom > f.lifted ? ` (${convergenceMs} ms after it was over; another fault was on until ${this.t(quietFrom)})` : '';
+      this.violate('convergence over 5 s', `${f.kind} (${f.detail}): converged ${f.sinceQuietMs} ms after the last fault was over${held}`);
+    }
   }
 
   beginChange(app: VersionedApp, kind: Change['kind'], target: string): Change {

@@ -227,9 +227,12 @@ export class FlickNode extends EventEmitter<NodeEvents> {
 
   /** Prepares an image's code and loads it on every scheduler. */
   /**
-   * Loads a release on every scheduler and resolves once all of them have it; the first thread that
-   * cannot load it fails the call, and the release is then unloaded everywhere, as if never added.
-   * Concurrent calls for one release share the load.
+   * Loads a release on every scheduler and resolves once one of them has it: loading is
+   * deterministic (same code, same limits), so one thread's answer says whether the code loads, and
+   * a thread held by a long call (until the watchdog replaces it) does not hold up the release on
+   * the others. Messages to a thread are served in order, so no call reaches a thread before its
+   * load. When no thread can load it, the call fails with the first thread's reason and the release
+   * is unloaded everywhere, as if never added. Concurrent calls for one release share the load.
    */
   addRelease(image: Image, releaseId: string, manifest: Manifest = image.manifest): Promise<Release> {
     const existing = this.releases.get(releaseId);
@@ -246,12 +249,26 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     const code = releaseCode(image, manifest);
     const files = [...image.files.entries()];
     const load = { t: 'load', release: releaseId, manifest, code, files, kvPath: join(this.dataDir, 'kv'), kvReplicated: this.replicatedKv } as const;
-    const outcomes = await Promise.allSettled(this.schedulers.map((s) => s.load(load)));
-    const failure = outcomes.map((o) => (o.status === 'rejected' ? lostAsDispatch(o.reason) : o.value.error ? DispatchError.from(o.value.error) : null)).find((e) => e !== null);
-    if (failure) {
+    const loads = this.schedulers.map((s) =>
+      s.load(load).then(
+        (reply) => {
+          if (reply.error) throw DispatchError.from(reply.error);
+        },
+        (lost: unknown) => {
+          throw lostAsDispatch(lost);
+        },
+      ),
+    );
+    try {
+      await Promise.any(loads);
+    } catch (e) {
       for (const s of this.schedulers) s.unload(releaseId);
-      throw failure;
+      throw (e as AggregateError).errors[0];
     }
+    // Loaded: a thread that fails after another succeeded (a replaced thread reloads it by itself).
+    loads.forEach((p, i) => p.catch((e: DispatchError) => {
+      if (e.code !== 'scheduler_lost') this.emit('log', { t: 'log', release: releaseId, instance: null, level: 'error', message: `release ${releaseId} did not load on scheduler ${i}: ${e.message}` });
+    }));
     const rel: Release = { id: releaseId, app: manifest.name, manifest, imageId: image.id, code };
     this.releases.set(releaseId, rel);
     return rel;
