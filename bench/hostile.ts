@@ -52,6 +52,7 @@ emit({
   hello_errors: results.reduce((a, r) => a + r.solo.errors + r.during.errors, 0),
   node_stayed_up: results.every((r) => r.nodeUp),
   scheduler_replacements: results[results.length - 1].schedulerReplacements,
+  met: results.every((r) => ratio(r) <= TARGET_RATIO && r.nodeUp) && results.every((r) => r.solo.errors + r.during.errors === 0) && results[results.length - 1].schedulerReplacements === 0,
   attacks: results.map(row),
   load_average_1m: { before: round(loadBefore), after: round(loadavg()[0]) },
   target: `hello p99 during each attack <= ${TARGET_RATIO} x alone; each attacker gets a clear error; node up`,
