@@ -58,12 +58,26 @@ export class RemoteMailbox implements ProcessNetwork {
     return this.directory.self;
   }
 
-  /** The node that holds `key` of a per-key app when it is not this one: where it went, or its owner. */
+  /**
+   * The node the placer gave replica `key` (`#i`) of a replicas app, or null (set by the daemon
+   * from the cluster's assignments: src/daemon/cluster-control.ts).
+   */
+  replicaHost: (app: string, key: string) => string | null = () => null;
+
+  /**
+   * The node that holds `key` when it is not this one: for a per-key app where it went, or its
+   * owner; for a replicas app the node its replica is assigned to.
+   */
   nodeOf(app: string, key: string): string | null {
     if (this.directory.live.length === 0) return null;
     const route = this.node.active.get(app);
-    if (!route || this.node.releases.get(route.release)?.manifest.instances.mode !== 'per-key') return null;
+    const mode = route && this.node.releases.get(route.release)?.manifest.instances.mode;
+    if (mode !== 'per-key' && mode !== 'replicas') return null;
     if (servingRecord(this.node, app, key)) return null;
+    if (mode === 'replicas') {
+      const host = this.replicaHost(app, key);
+      return host !== null && host !== this.directory.self && this.directory.isLive(host) ? host : null;
+    }
     const away = this.moves.movedTo(app, key);
     if (away !== undefined && this.directory.isLive(away)) return away;
     const owner = this.directory.ownerOf(app, key);

@@ -81,6 +81,12 @@ export class ClusterControl {
     return new ClusterTarget(local, () => this.others(), this.forwarder);
   }
 
+  /** The node the placer gave replica `key` (`#i`) of `app`, or null: where messages and signals to it go. */
+  replicaHostOf(app: string, key: string): string | null {
+    const index = /^#(\d+)$/.exec(key);
+    return index ? (this.assignments.get(app)?.replicas[Number(index[1])] ?? null) : null;
+  }
+
   /** Where checkpoints other nodes send here are kept (the data path's shelf): replicas re-homed here restore from it. */
   keepCheckpointsOn(shelf: CheckpointShelf): void {
     this.checkpoints.shelf = shelf;

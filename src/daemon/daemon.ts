@@ -126,7 +126,11 @@ export class Daemon {
     // Per-key apps in a cluster: served by the node holding the key (src/cluster/key-router.ts).
     const dataPath = cluster ? new ClusterDataPath(node, store, token, cluster.nodeName, telemetry.log, dataDir) : null;
     // Replica checkpoints from the other members are kept on the data path's shelf with per-key ones.
-    if (control && dataPath) control.keepCheckpointsOn(dataPath.checkpoints);
+    // Messages, links and monitors to a replica on another node go to the node the placer gave it.
+    if (control && dataPath) {
+      control.keepCheckpointsOn(dataPath.checkpoints);
+      dataPath.mailbox.replicaHost = (app, key) => control.replicaHostOf(app, key);
+    }
     const keys = dataPath?.route({ dispatch: (app, request) => node.dispatch(app, request) });
     const dispatcher = telemetry.traced({
       async dispatch(app: string, request: GuestRequest): Promise<GuestResponse> {

@@ -2,9 +2,11 @@
 // (test/fixtures/actors: each key an instance; x-op says what a request makes it do). A monitor
 // on another node's instance gets one DOWN when it crashes; a link takes a non-trapping partner
 // down in both directions and gives a trapping one an EXIT; demonitor and unlink across nodes
-// leave nothing; a key migrated to a third node keeps its links and monitors; kill -9 of a node
-// fires DOWN and EXIT `noconnection` on the others within the lease TTL and a bound, and a
-// monitor set up while the dead node is still a member fires `noconnection` at once.
+// leave nothing; a key migrated to a third node keeps its links and monitors; the same actors as a
+// replicas app (one replica per node) message, monitor and link replicas on other nodes; kill -9
+// of a node fires DOWN and EXIT `noconnection` on the others within the lease TTL and a bound
+// (a replica's monitor too), and a monitor set up while the dead node is still a member fires
+// `noconnection` at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ const NOCONNECTION_BOUND_MS = 4000;
 const NAMES = ['n1', 'n2', 'n3'];
 
 let etcd: EtcdServer;
+let wasm: Uint8Array;
 const nodes = new Map<string, ClusterNode>();
 const node = (name: string) => nodes.get(name)!;
 
@@ -37,9 +40,10 @@ interface Answer {
 before(async () => {
   etcd = await startEtcd();
   const manifest = validateManifest(JSON.parse(readFileSync(join(APP_DIR, 'flick.json'), 'utf8')), 'build');
-  const { wasm } = await compileAssemblyScript({ appDir: APP_DIR, entry: 'assembly/index.ts' });
+  ({ wasm } = await compileAssemblyScript({ appDir: APP_DIR, entry: 'assembly/index.ts' }));
   // One after the other: three processes compiling the sources at once starve each other.
-  for (const name of NAMES) nodes.set(name, await ClusterNode.start({ name, etcd: etcd.endpoint }));
+  // A zone each: the placer spreads a replicas app over zones first, one replica per node.
+  for (const name of NAMES) nodes.set(name, await ClusterNode.start({ name, etcd: etcd.endpoint, zone: `zone-${name}` }));
   const deployed = await node('n1').deploy(encodeImage({ manifest, code: wasm }));
   assert.equal(deployed.status, 200, JSON.stringify(deployed.json));
   await until('every node serves the app and sees three members', async () => {
@@ -196,6 +200,58 @@ test('an instance migrated to another node keeps its links and monitors', { time
   await restarted('n3', partner);
 });
 
+/** The same actors as a replicas app, one replica per node: `#i` on the node the placer gave it. */
+const POOL = 'actors-pool';
+/** The replica each node hosts (filled by the replicas test, used again by the kill test). */
+const poolReplica = new Map<string, string>();
+
+/** A request to the replicas app through `via`, answered by replica `expect` (a node hosting several goes round them). */
+async function poolOp(via: string, expect: string, what = 'count', to = '', data = ''): Promise<Answer> {
+  for (let i = 0; i < 8; i++) {
+    const op = i === 0 ? what : 'peek';
+    const res = await node(via).ask(POOL, '/', { headers: { 'x-op': op, 'x-to': to, 'x-data': data } });
+    assert.equal(res.status, 200, `${op} via ${via}: ${res.status} ${res.text}`);
+    const answer = JSON.parse(res.text) as Answer;
+    // An op reaching another replica would have acted there: only a peek or a count may be asked again.
+    if (answer.self !== expect) assert.ok(op === 'peek' || op === 'count', `${what} via ${via} reached ${answer.self}, not ${expect}`);
+    else if (op === what || what === 'count') return answer;
+  }
+  assert.fail(`no answer from replica ${expect} through ${via}`);
+}
+
+test('a replicas app: messages, monitors and links reach a replica on another node', { timeout: 120_000 }, async () => {
+  const manifest = validateManifest({ ...JSON.parse(readFileSync(join(APP_DIR, 'flick.json'), 'utf8')), name: POOL, instances: { mode: 'replicas', count: 3 } }, 'build');
+  const deployed = await node('n1').deploy(encodeImage({ manifest, code: wasm }));
+  assert.equal(deployed.status, 200, JSON.stringify(deployed.json));
+  await until('one replica on each node', async () => {
+    poolReplica.clear();
+    for (const n of nodes.values()) {
+      const mine = ((await n.api('GET', '/instances')).json as Array<{ app: string; key: string }>).filter((i) => i.app === POOL);
+      if (mine.length !== 1) return false;
+      poolReplica.set(n.name, mine[0].key);
+    }
+    return new Set(poolReplica.values()).size === 3;
+  }, 30_000);
+  const [a, b, c] = NAMES.map((n) => poolReplica.get(n)!);
+
+  // A message from the replica on n1 to the one on n2, and its answer back.
+  await poolOp('n1', a, 'send', b, 'ping');
+  await until(`${a} receives pong from ${b}`, async () => (await poolOp('n1', a, 'peek')).inbox.includes(`message|${b}|pong`));
+
+  // A monitor across nodes fires once when the replica crashes (its supervisor starts it again).
+  const { ref } = await poolOp('n1', a, 'monitor', b);
+  assert.ok(ref && ref > 0, `monitor returned ${ref}`);
+  const crashed = await node('n2').ask(POOL, '/', { headers: { 'x-op': 'crash' } });
+  assert.equal(crashed.status, 500, `crash of ${b}: ${crashed.status} ${crashed.text}`);
+  await until(`${a} gets DOWN for ${b}`, async () => (await poolOp('n1', a, 'peek')).inbox.includes(`down|${b}|${ref}|{error,trap}`));
+
+  // A link across nodes: the trapping replica on n3 gets an EXIT when the one on n1 crashes.
+  await poolOp('n3', c, 'trap');
+  await poolOp('n3', c, 'link', a);
+  assert.equal((await node('n1').ask(POOL, '/', { headers: { 'x-op': 'crash' } })).status, 500);
+  await until(`${c} gets EXIT from ${a}`, async () => (await poolOp('n3', c, 'peek')).inbox.includes(`exit|${a}|{error,trap}`));
+});
+
 test('kill -9 of a node: its instances\' watchers get DOWN and EXIT noconnection within the lease TTL and a bound', { timeout: 180_000 }, async () => {
   const watcher = keyOn('n1', 'kill-watch');
   const trapper = keyOn('n1', 'kill-trap');
@@ -207,6 +263,8 @@ test('kill -9 of a node: its instances\' watchers get DOWN and EXIT noconnection
   await op('n1', trapper, 'link', trapped);
   for (let i = 0; i < 3; i++) await op('n3', linked);
   await op('n3', linked, 'link', partner);
+  const [poolWatcher, poolWatched] = [poolReplica.get('n1')!, poolReplica.get('n2')!];
+  const { ref: poolRef } = await poolOp('n1', poolWatcher, 'monitor', poolWatched);
   // The links and monitors are in place on n2: a message sent after them has arrived.
   await op('n1', watcher, 'send', watched, 'ping');
   await received('n1', watcher, `message|${watched}|pong`);
@@ -227,6 +285,7 @@ test('kill -9 of a node: its instances\' watchers get DOWN and EXIT noconnection
   let downMs: number;
   let exitMs: number;
   let linkMs: number;
+  let replicaMs: number;
   try {
     await node('n2').kill();
     // While n2 is still a member (its lease has not expired), a new monitor on one of its keys cannot reach it.
@@ -234,14 +293,15 @@ test('kill -9 of a node: its instances\' watchers get DOWN and EXIT noconnection
     await received('n1', late, `down|${unreachable}|${lateRef}|noconnection`, LEASE_TTL_MS);
     lateMs = since();
     // Each watched for at once, each timed from the kill to the first answer that shows it.
-    [downMs, exitMs, linkMs] = await Promise.all([
+    [downMs, exitMs, linkMs, replicaMs] = await Promise.all([
       until('DOWN noconnection', async () => (await op('n1', watcher, 'peek')).inbox.includes(`down|${watched}|${ref}|noconnection`), within).then(since),
       until('EXIT noconnection', async () => (await op('n1', trapper, 'peek')).inbox.includes(`exit|${trapped}|noconnection`), within).then(since),
       until('the linked partner down', async () => (await op('n3', linked, 'peek')).count === 0, within).then(since),
+      until('DOWN noconnection for the replica on n2', async () => (await poolOp('n1', poolWatcher, 'peek')).inbox.includes(`down|${poolWatched}|${poolRef}|noconnection`), within).then(since),
     ]);
   } finally {
     loading = false;
   }
   const served = await Promise.all(loads);
-  console.log(`kill -9 → DOWN noconnection of a monitor set up after the kill: ${lateMs} ms; DOWN noconnection ${downMs} ms, EXIT noconnection ${exitMs} ms, non-trapping partner down ${linkMs} ms (lease TTL ${LEASE_TTL_MS} ms); ${served[0] + served[1]} requests through the survivors meanwhile, none failed`);
+  console.log(`kill -9 → DOWN noconnection of a monitor set up after the kill: ${lateMs} ms; DOWN noconnection ${downMs} ms, EXIT noconnection ${exitMs} ms, non-trapping partner down ${linkMs} ms, a replica's monitor ${replicaMs} ms (lease TTL ${LEASE_TTL_MS} ms); ${served[0] + served[1]} requests through the survivors meanwhile, none failed`);
 });
