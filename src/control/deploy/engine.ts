@@ -126,18 +126,21 @@ export class DeployEngine {
         if (report.skipped !== null) return run.skip(report.skipped);
         return describeUpgrade(report, current.record.release, release.seq);
       });
-      const keepWarm = current ? `release ${current.record.release} stays loaded for an instant rollback` : null;
       await run.phase('switch', async () => {
         const route: RouteRecord = canaryPct > 0 && current
           ? { ...current.record, canary: { release: release.seq, weight: canaryPct }, deployment: run.record.id, switchedAt: new Date().toISOString() }
           : { app, release: release.seq, previous: current?.record.release ?? null, canary: null, deployment: run.record.id, switchedAt: new Date().toISOString() };
+        run.markOk('switch');
+        run.record.status = 'running';
         const t0 = performance.now();
-        const revision = await this.registry.switchRoute(route, current?.revision ?? 0, run.closing({ name: 'keep-warm', status: keepWarm ? 'ok' : 'skipped', detail: keepWarm ?? 'no previous release' }));
+        const revision = await this.registry.switchRoute(route, current?.revision ?? 0, run.record);
         if (revision === null) throw new Error('the route changed while this deploy ran (another deploy or rollback won)');
         await this.target.awaitRoute(route);
         return canaryPct > 0 && current ? `${canaryPct}% of requests to release ${release.seq} (canary)` : `route → release ${release.seq} in ${(performance.now() - t0).toFixed(2)} ms`;
       });
-      return run.finished();
+      // Nothing to do here, only to record: like a skip, it needs no durable write of its own.
+      run.instant('keep-warm', current ? 'ok' : 'skipped', current ? `release ${current.record.release} stays loaded for an instant rollback` : 'no previous release');
+      return await run.finish();
     } catch (e) {
       if (run.record.to > 0) this.target.abandonUpgrade(app, run.record.to);
       const failed = await run.fail(e as Error);
@@ -168,12 +171,13 @@ export class DeployEngine {
       });
       await run.phase('switch', async () => {
         const route: RouteRecord = { app, release: back, previous: current.record.canary ? current.record.previous : current.record.release, canary: null, deployment: run.record.id, switchedAt: new Date().toISOString() };
-        const revision = await this.registry.switchRoute(route, current.revision, run.closing());
+        run.markOk('switch');
+        const revision = await this.registry.switchRoute(route, current.revision, run.record);
         if (revision === null) throw new Error('the route changed while the rollback ran');
         await this.target.awaitRoute(route);
         return `route → release ${back}`;
       });
-      return run.finished();
+      return await run.finish();
     } catch (e) {
       const failed = await run.fail(e as Error);
       throw new DeployError(`rollback of ${app} failed: ${failed.reason}`, 'the route is unchanged', failed);
@@ -187,19 +191,16 @@ export class DeployEngine {
  * Every durable write is one flushed store commit (~1–2.5 ms on this machine), so the record is
  * written when it matters and not more often: before a phase that does work starts (so a crash or
  * a watcher sees it running; for the first phase, the write that creates the record; for the
- * start phase, the write that claims the release), and in the switch's own transaction, which
- * records the deployment as finished: the switch is its commit point, and nothing after it can
- * fail (awaitRoute only waits for this node to apply the route). A phase's result rides on the
- * next of those writes, which comes before anything else happens; phases that do no work (a skip
- * decided before it would start, keep-warm's note) are recorded the same way. The store never
- * shows a phase as done before it is, and no phase that acts starts before everything before it
- * is durable. A fresh app's deploy makes 3 store commits this way instead of 17; the switch's
- * measured time is written after the answer, by a write nobody waits for.
+ * start phase, the write that claims the release), in the switch's own transaction, and at the
+ * end. A phase's result rides on the next of those writes, which comes before anything else
+ * happens; phases that do no work (a skip decided before it would start, keep-warm's note) are
+ * recorded the same way. The store never shows a phase as done before it is, and no phase that
+ * acts starts before everything before it is durable. A fresh app's deploy makes 4 store commits
+ * this way instead of 17. The end is written before the answer: once a deploy has answered, the
+ * store holds all it will write (the switch's measured time included).
  */
 class DeploymentRun {
   private skipped: string | null = null;
-  /** The finished record the switch transaction wrote (closing()). */
-  private closed: DeploymentRecord | null = null;
   /** The first phase, recorded as running by the write that created the record: it starts without another. */
   private recordedFirst: PhaseRecord | null;
   constructor(
@@ -218,21 +219,12 @@ class DeploymentRun {
   }
 
   /**
-   * The record the switch transaction writes: the deployment as it will have ended once the switch
-   * commits (switch ok, `instant` and done recorded, succeeded), so a crash right after the commit
-   * leaves a history that matches the route. A copy: a switch that loses its compare-and-swap
-   * leaves the record as it was.
+   * The switch's record is written inside the switch transaction itself, so it must already say
+   * "ok": a crash right after the commit then leaves a history that matches the route.
    */
-  closing(instant?: { name: PhaseName; status: 'ok' | 'skipped'; detail: string }): DeploymentRecord {
-    const record = structuredClone(this.record);
-    const now = new Date().toISOString();
-    for (const p of record.phases) if (p.name === 'switch') p.status = 'ok';
-    if (instant) record.phases.push({ ...instant, startedAt: now, ms: 0 });
-    record.phases.push({ name: 'done', status: 'ok', startedAt: now, ms: 0 });
-    record.status = 'succeeded';
-    record.finishedAt = now;
-    this.closed = record;
-    return record;
+  markOk(name: PhaseName): void {
+    const p = this.record.phases.find((x) => x.name === name);
+    if (p) p.status = 'ok';
   }
 
   /** Records a phase that does no work (its outcome is known without running anything); the next write stores it. */
@@ -243,7 +235,7 @@ class DeploymentRun {
   /**
    * Runs one phase: recorded as running before its body starts (by `record` when given, a write
    * that does more in the same commit), with its outcome stored by the next write (the next phase's
-   * start, the switch transaction, or fail). A string instead of a body is why the phase is skipped:
+   * start, the switch transaction, finish or fail). A string instead of a body is why the phase is skipped:
    * recorded without running and without a write of its own. The switch is not recorded before:
    * its transaction writes the record itself, and one durable write less is one less on the path
    * between deciding to switch and serving the new release.
@@ -273,18 +265,11 @@ class DeploymentRun {
     }
   }
 
-  /**
-   * After the switch committed: the record is the one its transaction wrote, with the switch's
-   * measured time and detail. Those are stored by a write the answer does not wait for — a crash
-   * before it loses only the timing.
-   */
-  finished(): DeploymentRecord {
-    const closed = this.closed;
-    if (!closed) throw new Error(`deployment ${this.record.id} finished without its switch`);
-    const switched = this.record.phases.find((p) => p.name === 'switch');
-    for (const p of closed.phases) if (p.name === 'switch' && switched) Object.assign(p, { ms: switched.ms, detail: switched.detail, status: 'ok' });
-    Object.assign(this.record, closed);
-    void this.save().catch(() => {});
+  async finish(): Promise<DeploymentRecord> {
+    this.record.phases.push({ name: 'done', status: 'ok', startedAt: new Date().toISOString(), ms: 0 });
+    this.record.status = 'succeeded';
+    this.record.finishedAt = new Date().toISOString();
+    await this.save();
     return this.record;
   }
 
