@@ -147,7 +147,8 @@ export class KeyRouter implements Dispatcher {
    * Before this node serves a key it does not hold: asks each node that may still hold it to hand
    * it over. Null when the key is (now) here or nowhere else; a node name when it is there instead.
    * A previous holder that may be serving the key and does not answer fails the request (503):
-   * starting the key fresh here while it may live there would split it in two.
+   * starting the key fresh here while it may live there would split it in two. So does any holder
+   * that answers without handing the key over.
    */
   private acquire(app: string, key: string): Promise<string | null> {
     const candidates = this.directory.previousHolders(app, key);
@@ -176,7 +177,10 @@ export class KeyRouter implements Dispatcher {
         if (!mustAnswer && e instanceof ForwardError) continue;
         throw e;
       }
-      if (res.status !== 200 && !mustAnswer) continue;
+      // It answered, so it is alive and may still hold the key — even one that is not a member
+      // now (back from a lapsed lease, it left and joins again): starting the key here, fresh or
+      // from a checkpoint, would lose what it holds. The client retries; once the handoff window
+      // is over, a node that kept refusing is no longer asked.
       if (res.status !== 200) throw new ForwardError(holder, `it could not hand key '${key}' over (${res.status}: ${res.body.toString().slice(0, 200)})`, false);
       const { at } = JSON.parse(res.body.toString()) as { at: string | null };
       if (at !== null && at !== this.directory.self) return at;
