@@ -21,7 +21,8 @@ export const keyId = (app: string, key: string): string => `${app}/${key}`;
  * A node that may hold a copy of a key. `mustAnswer`: it is a member and may be serving the key
  * now, so the key is not taken over without its answer. A node that left the member list has
  * fenced itself, and a copy found only because the app was routed anew is confirmed before it
- * serves (key-fence.ts): those are asked, but not waited for.
+ * serves (key-fence.ts): those are asked, but one that does not answer is not waited for (one
+ * that answers without handing the key over holds the request back like a member: key-router.ts).
  */
 export interface Holder {
   node: string;

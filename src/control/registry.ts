@@ -153,7 +153,6 @@ export class Registry {
     return (await this.store.list(keys.deployments(app))).map((kv) => decodeRecord<DeploymentRecord>(kv));
   }
 
-  /** Adds a release with the next number; numbers are claimed by create-if-absent, so two deploys never share one. */
   /**
    * Claims the app's next release number for `image` (create-only, retried when another deploy
    * took it first). With `deployment`, the deploy's record, made to point at the new release, is

@@ -225,7 +225,6 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     await Promise.all(this.schedulers.map((s) => s.ping()));
   }
 
-  /** Prepares an image's code and loads it on every scheduler. */
   /**
    * Loads a release on every scheduler and resolves once one of them has it: loading is
    * deterministic (same code, same limits), so one thread's answer says whether the code loads, and
