@@ -21,6 +21,7 @@ import type { KeyDirectory } from './key-directory.js';
 import type { KeyMoves, MoveLog, PeerAddresses } from './key-moves.js';
 import { MAX_HOPS, type PeerForwarder } from './forward.js';
 import { servingRecord, KeyTransferError } from './key-transfer.js';
+import { KeyedSerial } from '../keyed-serial.js';
 
 const SEND_TIMEOUT_MS = 5_000;
 
@@ -31,9 +32,9 @@ type Envelope =
 
 export class RemoteMailbox implements ProcessNetwork {
   /** Sends in flight, per peer: each waits for the one before. */
-  private readonly outbound = new Map<string, Promise<void>>();
+  private readonly outbound = new KeyedSerial();
   /** Arrivals being applied, per sending node: a signal waiting for its key's move holds back what came after it. */
-  private readonly inbound = new Map<string, Promise<void>>();
+  private readonly inbound = new KeyedSerial();
   readonly counters = { sent: 0, dropped: 0, received: 0, signalsSent: 0, signalsDropped: 0 };
 
   constructor(
@@ -108,13 +109,7 @@ export class RemoteMailbox implements ProcessNetwork {
   receive(body: Uint8Array): void {
     const e = decodeEnvelope(body);
     this.counters.received++;
-    const next = (this.inbound.get(e.origin) ?? Promise.resolve())
-      .then(() => this.accept(e))
-      .catch((err: Error) => this.log.warn({ from: e.origin, kind: e.kind, err: err.message }, 'an entry from another node could not be applied'));
-    this.inbound.set(e.origin, next);
-    void next.then(() => {
-      if (this.inbound.get(e.origin) === next) this.inbound.delete(e.origin);
-    });
+    void this.inbound.run(e.origin, () => this.accept(e)).catch((err: Error) => this.log.warn({ from: e.origin, kind: e.kind, err: err.message }, 'an entry from another node could not be applied'));
   }
 
   private async accept(e: Envelope): Promise<void> {
@@ -144,7 +139,7 @@ export class RemoteMailbox implements ProcessNetwork {
 
   private send(to: string, envelope: Envelope, failed: (err: Error) => void): void {
     const body = serialize(envelope);
-    const next = (this.outbound.get(to) ?? Promise.resolve()).then(async () => {
+    void this.outbound.run(to, async () => {
       try {
         const address = this.peers.addressOf(to);
         if (address === undefined) throw new Error(`node ${to} is not a member of the cluster`);
@@ -155,10 +150,6 @@ export class RemoteMailbox implements ProcessNetwork {
       } catch (e) {
         failed(e as Error);
       }
-    });
-    this.outbound.set(to, next);
-    void next.then(() => {
-      if (this.outbound.get(to) === next) this.outbound.delete(to);
     });
   }
 }

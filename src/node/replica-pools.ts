@@ -9,6 +9,7 @@
  */
 import { Supervisor, formatExitReason, type ChildHandle, type ChildSpec, type SupervisorReport } from '../supervisor/index.js';
 import type { PoolSupervision } from '../image/manifest.js';
+import { KeyedSerial } from '../keyed-serial.js';
 
 export interface ReplicaHost {
   /** Starts replica `key` of `app` (its instance and process) and returns its process. */
@@ -30,7 +31,7 @@ interface Pool {
 export class ReplicaPools {
   private readonly pools = new Map<string, Pool>();
   /** Changes apply in order per app: a scale arriving while the pool starts waits for it. */
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly changes = new KeyedSerial();
 
   constructor(private readonly host: ReplicaHost) {}
 
@@ -45,7 +46,7 @@ export class ReplicaPools {
    * adds children and removes others (removed ones end with `shutdown`).
    */
   ensure(app: string, replicas: readonly number[], supervision: PoolSupervision): Promise<void> {
-    return this.serial(app, async () => {
+    return this.changes.run(app, async () => {
       const pool = this.pools.get(app);
       if (!pool?.supervisor || pool.failure !== null) return this.start(app, [...replicas], supervision);
       const wanted = new Set(replicas);
@@ -66,7 +67,7 @@ export class ReplicaPools {
 
   /** Stops the pool: its replicas end with `shutdown`, newest first. */
   stop(app: string): Promise<void> {
-    return this.serial(app, async () => {
+    return this.changes.run(app, async () => {
       const pool = this.pools.get(app);
       this.pools.delete(app);
       if (pool?.supervisor && pool.failure === null) await pool.supervisor.stop('shutdown');
@@ -103,13 +104,4 @@ export class ReplicaPools {
     return { id: key, start: () => this.host.startReplica(app, key), restart: 'permanent', shutdown: SHUTDOWN_MS };
   }
 
-  private serial(app: string, step: () => Promise<void>): Promise<void> {
-    const next = (this.pending.get(app) ?? Promise.resolve()).then(step, step);
-    const settled = next.catch(() => {});
-    this.pending.set(app, settled);
-    void settled.then(() => {
-      if (this.pending.get(app) === settled) this.pending.delete(app);
-    });
-    return next;
-  }
 }
