@@ -77,11 +77,14 @@ export class KeyRouter implements Dispatcher {
 
   private async route(app: string, key: string, request: GuestRequest, hops: number): Promise<GuestResponse> {
     if (this.moves.isMoving(app, key)) await this.moves.settled(app, key);
-    const held = servingRecord(this.node, app, key);
-    if (held?.unconfirmed) await this.fence.confirmed(held);
+    let held = servingRecord(this.node, app, key);
+    if (held?.unconfirmed) {
+      await this.fence.confirmed(held);
+      held = servingRecord(this.node, app, key); // confirmed, or superseded and gone
+    }
     // A copy here came after any move of the key away that this node remembers (an import, a
     // takeover, a rollback bringing an older release's copy back): it is the key's.
-    if (servingRecord(this.node, app, key)) return this.local(app, key, request, hops);
+    if (held) return this.local(app, key, request, hops);
     const away = this.moves.movedTo(app, key);
     if (away !== undefined && this.directory.isLive(away)) return this.forward(away, app, request, hops + 1);
     const owner = this.directory.ownerOf(app, key);

@@ -111,8 +111,7 @@ export async function supersede(node: FlickNode, rec: InstanceRecord, holder: st
 }
 
 function leave(node: FlickNode, rec: InstanceRecord, to: string, event: 'migrate' | 'stop'): void {
-  node.table.remove(rec.id);
-  rmSync(node.snapshotFile(rec), { force: true });
+  forget(node, rec);
   rec.movedTo = to;
   node.processes.movedAway(rec.app, rec.key, to);
   node.emit('instance', event, rec);
@@ -133,8 +132,7 @@ export function settleStayed(rec: InstanceRecord, travelling: TravellingKey): vo
  */
 export async function adoptOver(node: FlickNode, t: TravellingKey, stale: InstanceRecord): Promise<InstanceRecord> {
   await detach(node, stale);
-  node.table.remove(stale.id);
-  rmSync(node.snapshotFile(stale), { force: true });
+  forget(node, stale);
   stale.retired = true;
   try {
     return adopt(node, t);
@@ -142,6 +140,12 @@ export async function adoptOver(node: FlickNode, t: TravellingKey, stale: Instan
     node.emit('instance', 'stop', stale);
     releaseHeld(stale);
   }
+}
+
+/** Out of this node's table, and its snapshot off the disk. */
+function forget(node: FlickNode, rec: InstanceRecord): void {
+  node.table.remove(rec.id);
+  rmSync(node.snapshotFile(rec), { force: true });
 }
 
 /** Registers an instance that arrived from another node; it runs again on the first request or message. */
