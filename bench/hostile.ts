@@ -44,15 +44,19 @@ for (const r of results) {
   progress(`${r.attack.padEnd(16)} ${got.slice(0, 40).padEnd(41)} ${r.nodeUp ? 'up  ' : 'DOWN'}  ${r.solo.p50_ms.toFixed(2)} / ${r.during.p50_ms.toFixed(2)} ms`.padEnd(96) + `${r.solo.p99_ms.toFixed(2)} / ${r.during.p99_ms.toFixed(2)} ms`.padEnd(19) + ` ${ratio(r)}`);
 }
 
+const overTarget = results.filter((r) => ratio(r) > TARGET_RATIO).map((r) => r.attack);
+const helloErrors = results.reduce((a, r) => a + r.solo.errors + r.during.errors, 0);
+const nodeStayedUp = results.every((r) => r.nodeUp);
+const schedulerReplacements = results[results.length - 1].schedulerReplacements;
 emit({
   bench: 'hostile',
   worst_p99_ratio: Math.max(...results.map(ratio)),
   within_target: results.filter((r) => ratio(r) <= TARGET_RATIO).map((r) => r.attack),
-  over_target: results.filter((r) => ratio(r) > TARGET_RATIO).map((r) => r.attack),
-  hello_errors: results.reduce((a, r) => a + r.solo.errors + r.during.errors, 0),
-  node_stayed_up: results.every((r) => r.nodeUp),
-  scheduler_replacements: results[results.length - 1].schedulerReplacements,
-  met: results.every((r) => ratio(r) <= TARGET_RATIO && r.nodeUp) && results.every((r) => r.solo.errors + r.during.errors === 0) && results[results.length - 1].schedulerReplacements === 0,
+  over_target: overTarget,
+  hello_errors: helloErrors,
+  node_stayed_up: nodeStayedUp,
+  scheduler_replacements: schedulerReplacements,
+  met: overTarget.length === 0 && helloErrors === 0 && nodeStayedUp && schedulerReplacements === 0,
   attacks: results.map(row),
   load_average_1m: { before: round(loadBefore), after: round(loadavg()[0]) },
   target: `hello p99 during each attack <= ${TARGET_RATIO} x alone; each attacker gets a clear error; node up`,
