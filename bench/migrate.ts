@@ -23,6 +23,8 @@ import { machineNote } from './_machine.js';
 const RUNS = quick ? 2 : 3;
 /** Moves per run: enough that a run's p99 is not simply its slowest move (200: the third slowest). */
 const MIGRATIONS = quick ? 20 : 200;
+/** Moves under load before the first run, not counted: the node's first moves also compile their code paths (JIT) and size its memory pools. */
+const WARMUP_MOVES = quick ? 5 : 50;
 const CLIENT_LOOPS = 4;
 const GAP_MS = 20;
 const BASELINE_MS = 1000;
@@ -86,14 +88,14 @@ function overlaps(s: Sample, windows: Window[]): boolean {
 }
 
 /** One run: steady load on the key through `clients` (loops shared out), `MIGRATIONS` moves by `move` (which returns the pause). */
-async function run(clients: AppClient[], move: () => Promise<number>): Promise<RunResult> {
+async function run(clients: AppClient[], move: () => Promise<number>, count = MIGRATIONS): Promise<RunResult> {
   const request = () => ({ path: '/', headers: { 'flick-key': KEY } });
   const loads = clients.map((c) => new SteadyLoad(c, request, CLIENT_LOOPS / clients.length).start());
   await sleep(BASELINE_MS);
   const baselineEnd = wallMs();
   const pauses: number[] = [];
   const windows: Window[] = [];
-  for (let i = 0; i < MIGRATIONS; i++) {
+  for (let i = 0; i < count; i++) {
     const start = wallMs();
     pauses.push(await move());
     windows.push({ start, end: wallMs() });
@@ -132,6 +134,9 @@ const result = await withNode({ schedulers: 2 }, async (node) => {
       moves.push(timing);
       return timing.pauseMs;
     };
+    const warmup = await run([client], move, WARMUP_MOVES);
+    progress(`warm-up (${WARMUP_MOVES} moves, not counted): ${JSON.stringify(warmup)}`);
+    moves.length = 0;
     const runs: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
       runs.push(await run([client], move));
@@ -178,6 +183,7 @@ async function crossNode(): Promise<{ runs: RunResult[]; intact: boolean }> {
       at = to;
       return moved.pauseMs;
     };
+    progress(`warm-up (${WARMUP_MOVES} moves, not counted): ${JSON.stringify(await run(clients, move, WARMUP_MOVES))}`);
     const runs: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
       runs.push(await run(clients, move));
@@ -216,8 +222,8 @@ emit({
   cross_node_count_gaps: cross.runs.reduce((a, r) => a + r.count_gaps, 0),
   cross_node_state_intact: cross.intact,
   target: 'pause_p99_ms <= 5 within a node, cross_node_pause_p99_ms <= 20 between nodes, errors = 0',
-  conditions: `flick up --schedulers 2 in a child process; fixture bench/fixtures/state-1mib.wat (per-key, 1 MiB of touched state + counter); ${RUNS} runs x ${MIGRATIONS} migrations alternating scheduler 0 <-> 1 via POST /_flick/api/instances/ID/migrate, ${GAP_MS} ms apart, under ${CLIENT_LOOPS} closed client loops on the key (undici keep-alive); pause = the API's pauseMs; client figures from every request's latency (baseline: ${BASELINE_MS} ms before the first move of each run); medians of per-run figures; cross_node_*: two flick up --etcd --schedulers 1 processes and a Debian etcd, the instance moved between them via POST /_flick/api/instances/ID/move, half the client loops on each node; ${machineNote()}`,
-  slowest_moves: result.slowest.map((m) => ({ pause_ms: round(m.pauseMs, 3), snapshot_ms: round(m.phases.snapshotMs, 3), restore_ms: round(m.phases.restoreMs, 3) })),
+  conditions: `flick up --schedulers 2 in a child process; fixture bench/fixtures/state-1mib.wat (per-key, 1 MiB of touched state + counter); ${WARMUP_MOVES} warm-up moves (not counted), then ${RUNS} runs x ${MIGRATIONS} migrations alternating scheduler 0 <-> 1 via POST /_flick/api/instances/ID/migrate, ${GAP_MS} ms apart, under ${CLIENT_LOOPS} closed client loops on the key (undici keep-alive); pause = the API's pauseMs; client figures from every request's latency (baseline: ${BASELINE_MS} ms before the first move of each run); medians of per-run figures; cross_node_*: two flick up --etcd --schedulers 1 processes and a Debian etcd, the instance moved between them via POST /_flick/api/instances/ID/move, half the client loops on each node; ${machineNote()}`,
+  slowest_moves: result.slowest.map((m) => ({ pause_ms: round(m.pauseMs, 3), snapshot_ms: round(m.phases.snapshotMs, 3), restore_ms: round(m.phases.restoreMs, 3), snapshot: m.phases.snapshot, restore: m.phases.restore })),
   runs: result.runs,
   cross_node_runs: cross.runs,
 });

@@ -14,7 +14,7 @@ import type { Manifest } from '../image/manifest.js';
 import type { GuestRequest, GuestResponse } from '../runtime/request.js';
 import { prepareWasm } from '../runtime/wasm/prepare.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import type { InstanceSnapshot, LogLine, ReleaseCode, Reply, WireError } from './scheduler/protocol.js';
+import { monotonicUs, type InstanceSnapshot, type LogLine, type ReleaseCode, type Reply, type WireError } from './scheduler/protocol.js';
 import { InstanceTable, type InstanceRecord } from './instance-table.js';
 import { instanceKey } from './instance-key.js';
 import { DEFAULT_BREAKER, LimitBreaker, LIMIT_CODES, type BreakerPolicy } from './limit-breaker.js';
@@ -147,10 +147,26 @@ export interface NodeEvents {
   route: [app: string];
 }
 
-/** How long a move held its instance's requests, and where the time went. */
+/**
+ * How long a move paused its instance (from its start until the instance ran on the new thread),
+ * and where the time went: `snapshotMs` until the snapshot was back on the node's thread, of which
+ * `reachMs` until the old thread took it up and `workMs` its own work; `restoreMs` from there until
+ * the instance ran, of which `reachMs` until the new thread took it up and `workMs` its own work.
+ * The rest of each phase is time spent waiting for a thread to run.
+ */
 export interface MigrationTiming {
   pauseMs: number;
-  phases: { snapshotMs: number; restoreMs: number };
+  phases: { snapshotMs: number; restoreMs: number; snapshot?: ThreadTiming; restore?: ThreadTiming };
+}
+
+export interface ThreadTiming {
+  reachMs: number;
+  workMs: number;
+}
+
+function threadTiming(sentAtUs: number, reply: Reply): ThreadTiming | undefined {
+  if (reply.startedAtUs === undefined || reply.doneAtUs === undefined) return undefined;
+  return { reachMs: (reply.startedAtUs - sentAtUs) / 1000, workMs: (reply.doneAtUs - reply.startedAtUs) / 1000 };
 }
 
 export class FlickNode extends EventEmitter<NodeEvents> {
@@ -539,43 +555,73 @@ export class FlickNode extends EventEmitter<NodeEvents> {
     }
   }
 
-  /** Moves a live instance to another scheduler; requests arriving meanwhile are held, then served there. */
+  /**
+   * Moves a live instance to another scheduler. Requests arriving meanwhile are held until its
+   * snapshot is taken, then sent to the new thread right behind the restore, which serves them as
+   * soon as the instance runs there (waiting for the restore's reply first would add two hops
+   * between threads to every held request). The pause is timed to that moment, on the new thread.
+   */
   async migrate(instanceId: string, toScheduler: number): Promise<MigrationTiming> {
     const rec = this.table.get(instanceId);
     if (!rec) throw new DispatchError('no_such_instance', `no instance ${instanceId}`, 'list instances with flick ps', 404);
     if (!this.schedulers[toScheduler]) throw new DispatchError('no_such_scheduler', `no scheduler ${toScheduler} (this node has ${this.schedulers.length})`, `choose 0..${this.schedulers.length - 1}`, 400);
     if (rec.status !== 'running') throw new DispatchError('busy', `instance ${instanceId} is ${rec.status}`, 'try again when it is running', 409);
     if (rec.scheduler === toScheduler) return { pauseMs: 0, phases: { snapshotMs: 0, restoreMs: 0 } };
-    const t0 = performance.now();
-    let t1 = t0;
+    const t0 = monotonicUs();
+    const from = rec.scheduler;
     rec.status = 'moving';
+    let snapshot: InstanceSnapshot;
+    let snapped: Reply;
     try {
       // No waiting for the calls in flight: the thread serves its messages in order, so the
-      // snapshot is taken after them, and their replies reach the node before its own (a wait
-      // here was one more round trip between the threads, and most of the pause on a busy node).
-      const from = this.schedulers[rec.scheduler];
-      const snap = await from.snapshot(rec.id, true, true);
-      if (snap.error) throw DispatchError.from(snap.error);
-      t1 = performance.now();
-      // The snapshot moves to the new thread and comes back with its reply (scheduler.restore).
-      const restored = await this.schedulers[toScheduler].restore(rec.release, rec.id, snap.snapshot!);
-      if (restored.error) {
-        // The instance is not lost: put it back where it was.
-        const back = await from.restore(rec.release, rec.id, restored.snapshot!);
-        rec.snapshot = back.snapshot ?? null;
-        throw DispatchError.from(restored.error);
-      }
-      rec.snapshot = restored.snapshot!;
-      rec.scheduler = toScheduler;
-      this.counters.migrations++;
-      this.emit('instance', 'migrate', rec);
-    } finally {
-      // A call in flight may have crashed the instance meanwhile: it then comes back as crashed() left it.
+      // snapshot is taken after them, and their replies reach the node before its own.
+      snapped = await this.schedulers[from].snapshot(rec.id, true, true);
+      if (snapped.error) throw DispatchError.from(snapped.error);
+      snapshot = snapped.snapshot!;
+    } catch (e) {
+      // A call in flight may have crashed the instance meanwhile, or the thread was lost: it comes back as crashed() / recoverScheduler left it.
       if (rec.status === 'moving') rec.status = 'running';
       this.release(rec);
+      throw e;
     }
-    const t2 = performance.now();
-    return { pauseMs: t2 - t0, phases: { snapshotMs: t1 - t0, restoreMs: t2 - t1 } };
+    const t1 = monotonicUs();
+    // The instance belongs to the new thread from here. Its snapshot (shared memory, still readable
+    // here) is its way back should that thread be lost before it runs there.
+    rec.scheduler = toScheduler;
+    rec.snapshot = snapshot;
+    const restoring = this.schedulers[toScheduler].restore(rec.release, rec.id, snapshot);
+    if (rec.status === 'moving') rec.status = 'running';
+    this.release(rec);
+    let restored: Reply;
+    try {
+      restored = await restoring;
+    } catch (e) {
+      // The thread was lost: recoverScheduler has brought the instance back to the move's snapshot.
+      throw lostAsDispatch(e);
+    }
+    if (restored.error) {
+      await this.returnAfterFailedArrival(rec, from, toScheduler);
+      throw DispatchError.from(restored.error);
+    }
+    this.counters.migrations++;
+    this.emit('instance', 'migrate', rec);
+    const done = restored.doneAtUs ?? monotonicUs();
+    return { pauseMs: (done - t0) / 1000, phases: { snapshotMs: (t1 - t0) / 1000, restoreMs: (done - t1) / 1000, snapshot: threadTiming(t0, snapped), restore: threadTiming(t1, restored) } };
+  }
+
+  /**
+   * A move's restore failed: the new thread refuses the instance's calls until dropped there. It
+   * goes back to the thread it came from, hibernated on the move's snapshot, so its next request
+   * wakes it there; what was sent meanwhile was refused, never served by a fresh instance.
+   */
+  private async returnAfterFailedArrival(rec: InstanceRecord, from: number, to: number): Promise<void> {
+    // An operation begun meanwhile (a checkpoint, another move) ends first: it met the refusal.
+    while (rec.status === 'moving') await new Promise<void>((resolve) => rec.held.push(resolve));
+    if (rec.scheduler !== to || rec.status !== 'running') return; // lost with the thread, or ended: already dealt with
+    rec.scheduler = from;
+    rec.status = 'hibernated';
+    rec.memoryBytes = 0;
+    this.schedulers[to].drop(rec.id);
   }
 
   /** Snapshots and frees one instance now (what the idle sweep does after `hibernate.idleMs`). */

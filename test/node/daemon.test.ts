@@ -193,6 +193,54 @@ test('migrating a live instance between schedulers under load: no request fails,
   assert.equal((await n.ask('mover', '/', key)).text, `m:${sent + 1}`);
 });
 
+test('a move whose restore fails: requests sent behind it are refused, never met by a fresh instance, and the instance goes back with its state', async () => {
+  const n = await node();
+  await n.deploy(perKey('returner', 'r'));
+  for (let i = 0; i < 3; i++) await n.ask('returner', '/', { headers: { 'flick-key': 'k' } });
+  const flick = n.daemon.node;
+  const rec = [...flick.table.all()].find((r) => r.app === 'returner')!;
+  const from = rec.scheduler;
+  const to = (from + 1) % 2;
+  flick.schedulers[to].unload(rec.release); // the restore there fails: the thread no longer has the release
+  const request = { method: 'GET', url: '/', headers: [['flick-key', 'k']] as Array<[string, string]>, body: new Uint8Array() };
+  const moving = flick.migrate(rec.id, to).then(() => null, (e: Error) => e);
+  // Held during the snapshot, then sent to the new thread right behind the restore.
+  const during = flick.dispatch('returner', request).then((r) => new TextDecoder().decode(r.body), (e: { code: string; httpStatus: number }) => e);
+  const moveError = (await moving) as { code?: string } | null;
+  assert.equal(moveError?.code, 'no_such_release', 'the move fails with the restore\'s error');
+  const refused = (await during) as { code?: string; httpStatus?: number } | string;
+  assert.ok(typeof refused !== 'string', `the request sent behind the failed restore was served (${String(refused)}): a fresh instance would have lost the count`);
+  assert.equal(refused.code, 'no_such_instance');
+  assert.equal(refused.httpStatus, 503);
+  assert.equal(rec.scheduler, from, 'back on the scheduler it came from');
+  assert.equal(rec.status, 'hibernated', 'on the move\'s snapshot until its next request');
+  assert.equal((await n.ask('returner', '/', { headers: { 'flick-key': 'k' } })).text, 'r:4', 'woken with its state');
+  assert.equal(rec.scheduler, from);
+});
+
+test('a move whose new scheduler is lost before the instance runs there: it comes back from the move\'s snapshot, state intact', async () => {
+  buildCFixtures();
+  const n = await node({ schedulers: 2, stallMs: 300 });
+  await n.deploy(perKey('keeper', 'kp'));
+  const sleeper = readFileSync(join(buildDir, 'process_io.wasm'));
+  await n.deploy(encodeImage({ manifest: validateManifest({ name: 'sleeper', version: '1.0.0', runtime: 'wasm', abi: 'wagi', instances: { mode: 'per-key', key: { from: 'header', name: 'flick-key' } }, resources: { memoryMiB: 16, cpuMsPerCall: 100, deadlineMs: 20_000 } }, 'build'), code: sleeper }));
+  for (let i = 0; i < 3; i++) await n.ask('keeper', '/', { headers: { 'flick-key': 'k' } });
+  await n.ask('sleeper', '/', { headers: { 'flick-key': 's' } });
+  const flick = n.daemon.node;
+  const keeper = [...flick.table.all()].find((r) => r.app === 'keeper')!;
+  const sleeperRec = [...flick.table.all()].find((r) => r.app === 'sleeper')!;
+  const to = (keeper.scheduler + 1) % 2;
+  if (sleeperRec.scheduler !== to) await flick.migrate(sleeperRec.id, to);
+  // The new thread is stuck in a host call (until the watchdog replaces it) when the restore reaches it.
+  const stuck = n.ask('sleeper', '/?--sleep-ms&10000', { headers: { 'flick-key': 's' } });
+  await waitFor(() => flick.schedulers[to].outstanding > 0);
+  const moved = await flick.migrate(keeper.id, to).then(() => null, (e: { code: string }) => e);
+  assert.equal(moved?.code, 'scheduler_lost');
+  assert.equal((await stuck).status, 503);
+  assert.equal(flick.schedulers[to].replacements, 1);
+  assert.equal((await n.ask('keeper', '/', { headers: { 'flick-key': 'k' } })).text, 'kp:4', 'back from the move\'s snapshot, not started afresh');
+});
+
 test('a scheduler stuck past the watchdog is replaced; its instances come back from their last snapshots', async () => {
   buildCFixtures();
   const n = await node({ schedulers: 1, stallMs: 300 });

@@ -14,6 +14,11 @@ import type { MailboxMessage, MessagingEffect } from '../../runtime/messaging.js
 /** An instance's state at a quiescent point, as the runtime of its release takes it. */
 export type InstanceSnapshot = WasmSnapshot | JsSnapshot;
 
+/** The process's monotonic clock in µs: the same on every thread, so the node can time a move's end on the thread that ends it. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 /**
  * A wasm snapshot's buffers (a JS snapshot is a string). They travel between threads by transfer:
  * copied, a 1 MiB memory cost its copy on every move, and on the node's thread the copies'
@@ -22,8 +27,11 @@ export type InstanceSnapshot = WasmSnapshot | JsSnapshot;
  */
 export function snapshotBuffers(snapshot: InstanceSnapshot): ArrayBuffer[] {
   if (!('memory' in snapshot)) return [];
-  // A SharedArrayBuffer is shared, not transferred (and may not be listed).
-  return [snapshot.memory.data.buffer, snapshot.memory.runs.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  // A move's snapshot holds its bytes in shared memory, which is shared, not transferred; its small
+  // runs table is then copied, so the node keeps a whole snapshot: the instance's way back should
+  // the thread it moves to be lost before it runs there.
+  if (snapshot.memory.data.buffer instanceof SharedArrayBuffer) return [];
+  return [snapshot.memory.data.buffer, snapshot.memory.runs.buffer];
 }
 
 /**
@@ -114,7 +122,12 @@ export interface SnapshotInstance {
   shared?: boolean;
 }
 
-/** Restore an instance from `snapshot`, which arrives by transfer: the reply carries it back, for the node to keep. */
+/**
+ * Restore an instance from `snapshot`, which arrives by transfer: the reply carries it back, for the
+ * node to keep. When it fails, the thread refuses the instance's calls, deliveries and spawns (a
+ * non-fatal `no_such_instance`) until the node drops it: the node sends them right behind the
+ * restore, and none may meet a fresh instance instead of the one that was moving.
+ */
 export interface RestoreInstance {
   t: 'restore';
   id: number;
@@ -205,6 +218,13 @@ export interface Reply {
   effects?: MessagingEffect[];
   /** Scheduler-side time of the operation, microseconds (telemetry). */
   busyUs: number;
+  /**
+   * A snapshot's or restore's timing on the thread (the process's monotonic clock, µs: the same on
+   * every thread): when the thread took the message up, and when it was done — for a restore, when
+   * the instance ran there. A move's pause and its phases are read from them.
+   */
+  startedAtUs?: number;
+  doneAtUs?: number;
   /** KV writes journaled on this thread since its last reply (kvReplicated releases), in order. */
   kvWrites?: KvWrite[];
 }

@@ -15,7 +15,7 @@ import { AppKvStore } from '../app-kv.js';
 import { JournaledNamespace, KvJournal } from '../kv-journal.js';
 import { JsHost, NoJsInstance } from './js-host.js';
 import type { CallMessaging } from '../../runtime/messaging.js';
-import { snapshotBuffers, type CallInstance, type DeliverMessage, type FromScheduler, type InstanceCounters, type LoadApp, type LogLine, type Reply, type ToScheduler, type WireError } from './protocol.js';
+import { monotonicUs, snapshotBuffers, type CallInstance, type DeliverMessage, type FromScheduler, type InstanceCounters, type LoadApp, type LogLine, type Reply, type ToScheduler, type WireError } from './protocol.js';
 
 const port = parentPort!;
 const schedulerIndex = (workerData as { index: number }).index;
@@ -25,6 +25,12 @@ let outbox: FromScheduler[] = [];
 /** Snapshot buffers leave by transfer, not copy: a 1 MiB instance would otherwise be copied on every move. */
 let transfer: ArrayBuffer[] = [];
 const kvStores = new Map<string, AppKvStore>();
+/**
+ * Instances whose restore here failed (a move's arrival end): the node sends their calls right
+ * behind the restore, without waiting for its reply, so until it drops the id they are refused
+ * here — never answered by a fresh instance, which would lose the state the move carried.
+ */
+const notArrived = new Set<string>();
 const js = new JsHost((release, instance) => logFor(release, instance));
 /** KV writes of cluster releases, journaled until the node has made them durable (kv-journal.ts). */
 const journal = new KvJournal();
@@ -79,6 +85,10 @@ function replyWhenSettled(id: number, t0: number, op: () => ReplyBody | Promise<
 function handle(m: ToScheduler): void {
   const t0 = performance.now();
   const reply = (r: Omit<Reply, 't' | 'busyUs'>) => outbox.push({ t: 'reply', busyUs: Math.round((performance.now() - t0) * 1000), kvWrites: journal.take(), ...r });
+  if ((m.t === 'call' || m.t === 'deliver' || m.t === 'spawn') && m.instance !== null && notArrived.has(m.instance)) {
+    if (!('restore' in m) || !m.restore) return void reply({ id: m.id, error: didNotArrive(m.instance) });
+    notArrived.delete(m.instance);
+  }
   switch (m.t) {
     case 'kv-settled':
       journal.settled(m.upTo);
@@ -139,24 +149,27 @@ function handle(m: ToScheduler): void {
       const inst = instances.get(m.instance);
       if (!inst) return void reply({ id: m.id, error: noInstance(m.instance) });
       try {
+        const startedAtUs = monotonicUs();
         const snapshot = inst.snapshot(m.shared);
         if (m.drop) drop(m.instance);
         transfer.push(...snapshotBuffers(snapshot));
-        reply({ id: m.id, snapshot, counters: inst.stats() });
+        reply({ id: m.id, snapshot, counters: inst.stats(), startedAtUs, doneAtUs: monotonicUs() });
       } catch (e) {
         reply({ id: m.id, error: toWire(e, m.instance) });
       }
       return;
     }
     case 'restore': {
-      // The snapshot came by transfer: it goes back the same way, for the node to keep.
+      // The snapshot came by transfer: it goes back the same way, for the node to keep. Done here,
+      // not when a JS operation settles: the calls the node sent right behind it must find it.
       transfer.push(...snapshotBuffers(m.snapshot));
-      if (js.servesRelease(m.release)) return replyWhenSettled(m.id, t0, () => ({ counters: js.restore(m.release, m.instance, m.snapshot as JsSnapshot), snapshot: m.snapshot }));
+      notArrived.delete(m.instance);
+      const startedAtUs = monotonicUs();
       try {
-        const inst = appFor(m.release).restore(m.snapshot as WasmSnapshot, logFor(m.release, m.instance));
-        instances.set(m.instance, inst);
-        reply({ id: m.id, counters: inst.stats(), snapshot: m.snapshot });
+        const counters = js.servesRelease(m.release) ? js.restore(m.release, m.instance, m.snapshot as JsSnapshot) : restoreWasm(m.release, m.instance, m.snapshot as WasmSnapshot);
+        reply({ id: m.id, counters, snapshot: m.snapshot, startedAtUs, doneAtUs: monotonicUs() });
       } catch (e) {
+        notArrived.add(m.instance);
         reply({ id: m.id, error: toWire(e, m.instance), snapshot: m.snapshot });
       }
       return;
@@ -189,6 +202,7 @@ function handle(m: ToScheduler): void {
       return;
     }
     case 'drop':
+      notArrived.delete(m.instance);
       if (js.holds(m.instance)) js.drop(m.instance);
       else drop(m.instance);
       return;
@@ -255,6 +269,12 @@ function held(m: { release: string; instance: string; restore?: CallInstance['re
   return inst;
 }
 
+function restoreWasm(release: string, instance: string, snapshot: WasmSnapshot): InstanceCounters {
+  const inst = appFor(release).restore(snapshot, logFor(release, instance));
+  instances.set(instance, inst);
+  return inst.stats();
+}
+
 function drop(instance: string): void {
   instances.get(instance)?.dispose();
   instances.delete(instance);
@@ -264,6 +284,10 @@ function appFor(release: string): WasmApp {
   const app = apps.get(release);
   if (!app) throw Object.assign(new Error(`scheduler ${schedulerIndex} has not loaded release ${release}`), { wire: 'no_such_release' as const });
   return app;
+}
+
+function didNotArrive(instance: string): WireError {
+  return { code: 'no_such_instance', message: `instance ${instance} did not arrive on scheduler ${schedulerIndex}: its move failed`, hint: 'retry the request: the instance goes back to the scheduler it came from', httpStatus: 503, fatal: false };
 }
 
 function noInstance(instance: string): WireError {
