@@ -79,7 +79,14 @@ try {
   await Promise.all([timeline(new Random(seed + 1), [500, 2000], infrastructure), timeline(new Random(seed + 2), [2000, 6000], change)]);
 
   progress('chaos: faults over; a last check that everything converged');
-  if ((await convergence(cluster, clients, ledger, Date.now())) === null) ledger.violate('convergence over 5 s', 'after the last fault the cluster did not converge within the probe\'s bound');
+  if ((await convergence(cluster, clients, ledger, Date.now())) === null) {
+    ledger.violate('convergence over 5 s', 'after the last fault the cluster did not converge within the probe\'s bound');
+    // Evidence for the closer look: what each node sees of the cluster (members, lease, replicas) against the store.
+    for (const name of cluster.live()) {
+      const view = await cluster.node(name).api.json('GET', '/cluster').catch((e: Error) => ({ error: e.message }));
+      progress(`chaos: ${name}'s view of the cluster: ${JSON.stringify(view)}`);
+    }
+  }
   await pause(1000); // a second of load on the settled cluster
   await load.stop();
 

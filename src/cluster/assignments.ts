@@ -1,12 +1,15 @@
 /**
  * Where each replica of a replicas app runs in a cluster: `/flick/assign/<app>` holds the node of
  * every replica `#i`, written only by the placer (fenced by its term). Every node follows the
- * prefix the way RouteSync follows routes — read all, then watch from the next revision — and
+ * prefix (prefix-follower.ts: read all, then watch; read again when the watch fails or lags) and
  * tells its FlickNode which replicas are its own; the request path asks it where the others are.
  */
-import type { KeyValue, Store, Watch } from '../control/store/store.js';
+import type { KeyValue, Store } from '../control/store/store.js';
+import { PrefixFollower } from '../control/store/prefix-follower.js';
 
 export const ASSIGN_PREFIX = '/flick/assign/';
+/** How often the assignments are read again to catch a watch that stopped delivering. */
+const AUDIT_MS = 2_000;
 
 export interface AssignmentRecord {
   app: string;
@@ -39,10 +42,10 @@ export type GainedReplicas = ReadonlyArray<{ index: number; from: string | null 
 
 export class AssignmentFollower {
   private readonly view = new Map<string, AssignmentRecord>();
-  private watch: Watch | null = null;
+  private follower: PrefixFollower | null = null;
   private waiters: Array<{ app: string; resolve: () => void }> = [];
   /** While this node is out of the cluster it hosts nothing: the placer may have moved its replicas. */
-  private fenced = false;
+  private _fenced = false;
 
   constructor(
     private readonly store: Store,
@@ -50,17 +53,25 @@ export class AssignmentFollower {
     private readonly host: ReplicaHost,
     /** Called before this node starts replicas it was just given (to restore them from checkpoints). */
     private readonly gained: (app: string, replicas: GainedReplicas) => void = () => {},
+    /** Told when the assignments had to be read again (a failed or lagging watch), for the log. */
+    private readonly onRecover?: (why: string) => void,
   ) {}
 
+  /** Reads the assignments and follows them (read again should the watch fail or lag: prefix-follower.ts). */
   async start(): Promise<void> {
-    const revision = await this.store.revision();
-    for (const kv of await this.store.list(ASSIGN_PREFIX)) this.apply(decodeAssignment(kv));
-    this.watch = await this.store.watch(ASSIGN_PREFIX, { fromRevision: revision + 1 });
-    void this.follow(this.watch);
+    this.follower = await PrefixFollower.start(this.store, ASSIGN_PREFIX, (ev) => {
+      if (ev.type === 'put') this.apply(decodeAssignment(ev));
+      else this.remove(ev.key.slice(ASSIGN_PREFIX.length));
+    }, { auditMs: AUDIT_MS, onRecover: this.onRecover });
   }
 
   async stop(): Promise<void> {
-    await this.watch?.close();
+    await this.follower?.close();
+  }
+
+  /** Whether this node hosts no replicas now because it lost its cluster lease (fence / unfence). */
+  get fenced(): boolean {
+    return this._fenced;
   }
 
   get(app: string): AssignmentRecord | undefined {
@@ -71,7 +82,7 @@ export class AssignmentFollower {
   local(app: string): number[] | undefined {
     const a = this.view.get(app);
     if (!a) return undefined;
-    return this.fenced ? [] : indicesOf(a, this.self);
+    return this._fenced ? [] : indicesOf(a, this.self);
   }
 
   /** The other nodes hosting at least one replica of `app`. */
@@ -99,38 +110,24 @@ export class AssignmentFollower {
    * never runs on two nodes at once. `unfence` when it is back.
    */
   fence(): void {
-    this.fenced = true;
+    this._fenced = true;
     for (const app of this.view.keys()) void this.host.hostReplicas(app, []);
   }
 
-  async unfence(): Promise<void> {
-    this.fenced = false;
-    // The watch may have missed nothing, but the placer decided without us: start from the store.
-    const fresh = new Map((await this.store.list(ASSIGN_PREFIX)).map((kv) => [decodeAssignment(kv).app, decodeAssignment(kv)]));
-    for (const app of [...this.view.keys()]) if (!fresh.has(app)) this.remove(app);
-    for (const a of fresh.values()) this.apply(a);
-  }
-
-  private async follow(watch: Watch): Promise<void> {
-    try {
-      for await (const ev of watch) {
-        const app = ev.key.slice(ASSIGN_PREFIX.length);
-        if (ev.type === 'put') this.apply(decodeAssignment(ev));
-        else this.remove(app);
-      }
-    } catch {
-      // The watch ended with the store; a node that stays cut off is fenced by its lease's expiry.
-    }
+  /** Back in the cluster: host what the assignments (kept current meanwhile) give this node now. */
+  unfence(): void {
+    this._fenced = false;
+    for (const a of [...this.view.values()]) this.apply(a);
   }
 
   private apply(a: AssignmentRecord): void {
     const before = this.view.get(a.app);
     this.view.set(a.app, a);
-    if (!this.fenced) {
+    if (!this._fenced) {
       const gained = indicesOf(a, this.self).filter((i) => before?.replicas[i] !== this.self).map((index) => ({ index, from: before?.replicas[index] ?? null }));
       if (gained.length > 0) this.gained(a.app, gained);
     }
-    void this.host.hostReplicas(a.app, this.fenced ? [] : indicesOf(a, this.self));
+    void this.host.hostReplicas(a.app, this._fenced ? [] : indicesOf(a, this.self));
     const ready = this.waiters.filter((w) => w.app === a.app);
     this.waiters = this.waiters.filter((w) => w.app !== a.app);
     for (const w of ready) w.resolve();

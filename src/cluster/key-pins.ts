@@ -4,10 +4,13 @@
  * only while its node is a live member: when that node leaves, the key falls back to its
  * rendezvous owner (and the pin comes back into force if the node rejoins under the same name).
  */
-import type { Store, Watch } from '../control/store/store.js';
+import type { Store } from '../control/store/store.js';
+import { PrefixFollower } from '../control/store/prefix-follower.js';
 import type { KeyDirectory, KeyPin } from './key-directory.js';
 
 export const PINS_PREFIX = '/flick/key-pins/';
+/** How often the pins are read again to catch a watch that stopped delivering. */
+const AUDIT_MS = 5_000;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -22,26 +25,16 @@ function parse(storeKey: string): { app: string; key: string } | null {
 }
 
 export class KeyPins {
-  private watch: Watch | null = null;
+  private follower: PrefixFollower | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly directory: KeyDirectory,
   ) {}
 
-  /** Reads every pin, then follows changes from the next revision. */
+  /** Reads every pin, then follows them (read again should the watch fail or lag: prefix-follower.ts). */
   async start(): Promise<void> {
-    const revision = await this.store.revision();
-    for (const kv of await this.store.list(PINS_PREFIX)) this.apply(kv.key, kv.value);
-    const watch = await this.store.watch(PINS_PREFIX, { fromRevision: revision + 1 });
-    this.watch = watch;
-    void (async () => {
-      try {
-        for await (const ev of watch) this.apply(ev.key, ev.type === 'put' ? ev.value : null);
-      } catch {
-        // The store closed (or compacted past us): pins stop changing here, routing goes on.
-      }
-    })();
+    this.follower = await PrefixFollower.start(this.store, PINS_PREFIX, (ev) => this.apply(ev.key, ev.type === 'put' ? ev.value : null), { auditMs: AUDIT_MS });
   }
 
   async pin(app: string, key: string, pin: KeyPin): Promise<void> {
@@ -55,7 +48,7 @@ export class KeyPins {
   }
 
   async close(): Promise<void> {
-    await this.watch?.close();
+    await this.follower?.close();
   }
 
   private apply(storeKey: string, value: Uint8Array | null): void {

@@ -10,7 +10,8 @@
  * `trusted()` says the same a margin earlier, checked at the moment of acting: work that must stop
  * before any other node may take it over (serving per-key instances) asks it, not a timer.
  */
-import type { Lease, Store, Watch } from '../control/store/store.js';
+import type { Lease, Store } from '../control/store/store.js';
+import { PrefixFollower } from '../control/store/prefix-follower.js';
 import type { Topology } from './topology.js';
 import { HintedError } from '../hinted-error.js';
 
@@ -31,9 +32,12 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 /** Node names become store keys and DNS-like labels in logs. */
 const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** How often the members are read again to catch a watch that stopped delivering (well under a lease TTL). */
+const AUDIT_MS = 2_000;
 
 export class Membership {
-  private readonly view = new Map<string, MemberInfo>();
+  private view = new Map<string, MemberInfo>();
+  private follower: PrefixFollower | null = null;
   private readonly changeListeners = new Set<(members: MemberInfo[]) => void>();
   private readonly lostListeners = new Set<() => void>();
   private readonly joinedListeners = new Set<() => void>();
@@ -46,7 +50,6 @@ export class Membership {
     private readonly store: Store,
     readonly self: MemberInfo,
     private lease: Lease,
-    private watch: Watch | null,
     private readonly ttlMs: number,
     private readonly fenceMarginMs: number,
   ) {}
@@ -63,7 +66,7 @@ export class Membership {
       await lease.revoke();
       throw new MembershipError(`another live node already uses the name '${self.name}'`, 'give each node its own --node-name (or wait for the old one\'s lease to expire)');
     }
-    const m = new Membership(store, self, lease, null, opts.ttlMs, opts.fenceMarginMs ?? 0);
+    const m = new Membership(store, self, lease, opts.ttlMs, opts.fenceMarginMs ?? 0);
     m.keep(lease);
     await m.follow();
     return m;
@@ -110,7 +113,7 @@ export class Membership {
         if (created.ok && !this.closed) {
           this.lease = lease;
           this.keep(lease);
-          await this.watch?.close();
+          await this.follower?.close();
           await this.follow();
           // A grant answered late (etcd stalled) may have lapsed already: then this was no join.
           if (lease.trustedUntil <= Date.now()) continue;
@@ -162,31 +165,27 @@ export class Membership {
   /** Leaves the cluster now: the key goes at once instead of at lease expiry. */
   async leave(): Promise<void> {
     this.closed = true;
-    await this.watch?.close();
+    await this.follower?.close();
     await this.lease.revoke();
   }
 
+  /**
+   * Reads the members and follows them (prefix-follower.ts: read again should the watch fail or
+   * lag). A re-join starts over: members that left while this node was cut off must not linger.
+   */
   private async follow(): Promise<void> {
-    const revision = await this.store.revision();
-    const listed = await this.store.list(NODES_PREFIX);
-    // A re-join starts over: members that left while this node was cut off must not linger.
-    this.view.clear();
-    for (const kv of listed) this.view.set(kv.key.slice(NODES_PREFIX.length), JSON.parse(dec.decode(kv.value)) as MemberInfo);
-    this.watch = await this.store.watch(NODES_PREFIX, { fromRevision: revision + 1 });
-    const watch = this.watch;
-    void (async () => {
-      try {
-        for await (const ev of watch) {
-          const name = ev.key.slice(NODES_PREFIX.length);
-          if (ev.type === 'put') this.view.set(name, JSON.parse(dec.decode(ev.value)) as MemberInfo);
-          else this.view.delete(name);
-          const members = this.members();
-          for (const l of this.changeListeners) l(members);
-        }
-      } catch {
-        // The watch ended with the store (closed, or compacted past us): the view stops moving,
-        // and the lease's expiry tells this node it is out.
-      }
-    })();
+    const view = new Map<string, MemberInfo>();
+    let reading = true;
+    const follower = await PrefixFollower.start(this.store, NODES_PREFIX, (ev) => {
+      const name = ev.key.slice(NODES_PREFIX.length);
+      if (ev.type === 'put') view.set(name, JSON.parse(dec.decode(ev.value)) as MemberInfo);
+      else view.delete(name);
+      if (reading || this.follower !== follower) return;
+      const members = this.members();
+      for (const l of this.changeListeners) l(members);
+    }, { auditMs: AUDIT_MS });
+    reading = false;
+    this.follower = follower;
+    this.view = view;
   }
 }

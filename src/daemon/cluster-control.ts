@@ -43,7 +43,7 @@ export class ClusterControl {
     this.forwarder = new PeerForwarder(opts.nodeName, opts.token);
     this.checkpoints = new ReplicaCheckpoints(opts.node, opts.nodeName, () => this.others(), this.forwarder, opts.log, opts.checkpointMs ?? 1000);
     const isMember = (n: string) => this.membership?.members().some((m) => m.name === n) ?? false;
-    this.assignments = new AssignmentFollower(opts.store, opts.nodeName, opts.node, (app, gained) => this.checkpoints.restore(app, gained, isMember));
+    this.assignments = new AssignmentFollower(opts.store, opts.nodeName, opts.node, (app, gained) => this.checkpoints.restore(app, gained, isMember), (why) => opts.log.warn({}, why));
     this.router = new ReplicaRouter(opts.node, this.assignments, { addressOf: (n) => this.membership?.members().find((m) => m.name === n)?.address }, this.forwarder);
   }
 
@@ -57,9 +57,7 @@ export class ClusterControl {
     this.membership = membership;
     this.router.fence = () => (membership.trusted() ? null : `node ${this.opts.nodeName} cannot confirm its cluster lease: its replicas may run elsewhere now, and it cannot tell where`);
     membership.onLost(() => this.assignments.fence());
-    membership.onJoined(() => {
-      void this.assignments.unfence().catch((e: Error) => this.opts.log.warn({ err: e.message }, 'reading assignments after re-joining failed'));
-    });
+    membership.onJoined(() => this.assignments.unfence());
     this.checkpoints.start();
     this.election = new PlacerElection(this.opts.store, this.opts.nodeName, { ttlMs: this.opts.ttlMs });
     this.placer = new Placer(this.opts.store, membership, this.election, this.opts.log);
@@ -105,6 +103,12 @@ export class ClusterControl {
           node: this.opts.nodeName,
           placer: this.election?.leader ?? null,
           assignments: apps.map((a) => this.assignments.get(a)).filter((a) => a !== undefined),
+          // What this node itself sees now (its views may lag the store): what to compare when nodes disagree.
+          view: {
+            members: this.membership?.members().map((m) => m.name) ?? [],
+            trusted: this.membership?.trusted() ?? false,
+            replicasFenced: this.assignments.fenced,
+          },
         });
       }),
     ];
