@@ -189,6 +189,25 @@ test('a node cut off from etcd stops serving its keys before the others take the
   await oneCopyEach();
 });
 
+test('a node whose lease flaps (cut off past the TTL, back for a moment, cut off again): every key keeps its count', { timeout: 150_000 }, async () => {
+  const flapping = nodes[0];
+  const run = await underLoad(async () => {
+    // Back each time long enough to join again and start taking its keys back, not long enough to
+    // settle: the others ask it for keys while it is (again) not a member.
+    for (const backMs of [600, 1_200]) {
+      flapping.proxy.cut();
+      await sleep(OUTAGE_MS);
+      flapping.proxy.heal();
+      await sleep(backMs);
+    }
+    flapping.proxy.cut();
+    await sleep(OUTAGE_MS);
+    flapping.proxy.heal();
+  });
+  check(run, () => 0);
+  await oneCopyEach();
+});
+
 test('a node process stalled past the lease TTL answers nothing from its old copies once its keys were taken over', { timeout: 120_000 }, async () => {
   const stalled = nodes[2];
   let stalledNow = false;
