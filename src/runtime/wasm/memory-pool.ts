@@ -62,6 +62,8 @@ export class MemoryPool {
   private closed = false;
   /** Takes that found the shelf empty and allocated on the spot. */
   misses = 0;
+  /** Memories allocated in all (each one is external memory to V8 until collected). */
+  allocated = 0;
 
   constructor(shape: MemoryShape, opts: Partial<MemoryPoolOptions> = {}) {
     this.shape = shape;
@@ -101,10 +103,14 @@ export class MemoryPool {
   recycle(memory: WebAssembly.Memory): void {
     if (this.closed) return;
     const pages = memory.buffer.byteLength / PAGE;
+    // Shelves take back up to twice their target: a shelf refilled (by allocating) after a take
+    // and before the memory that take replaces comes back would otherwise turn that memory away,
+    // and a stream of moves (a take on one thread, a return on another, turns apart) would
+    // allocate a memory each — the external-memory churn that set off mark-compacts.
     if (this.opts.warmTarget > 0 && pages === this.opts.warmPages && pages <= RECYCLE_MAX_PAGES) {
-      if (this.dirtyWarm.length + this.warm.length < this.opts.warmTarget) this.dirtyWarm.push(memory);
+      if (this.dirtyWarm.length + this.warm.length < 2 * this.opts.warmTarget) this.dirtyWarm.push(memory);
     } else if (pages === this.shape.initial && pages <= RECYCLE_MAX_PAGES) {
-      if (this.dirty.length + this.cold.length < this.opts.coldTarget) this.dirty.push(memory);
+      if (this.dirty.length + this.cold.length < 2 * this.opts.coldTarget) this.dirty.push(memory);
     } else {
       return;
     }
@@ -149,6 +155,7 @@ export class MemoryPool {
   }
 
   private allocate(): WebAssembly.Memory {
+    this.allocated++;
     return new WebAssembly.Memory({ initial: this.shape.initial, maximum: this.shape.maximum });
   }
 
