@@ -9,16 +9,20 @@
  * - **Applying**: this node's main thread is the only writer of its LMDB in a cluster. A committed
  *   write is applied at commit time, everyone else's as the watch delivers them; each key only ever
  *   moves forward in etcd revision order (`applied`), so every node converges on etcd's data.
- * - **Start**: everything under the prefix is read, then followed from the next revision.
+ * - **Start**: everything under the prefix is read, then followed from the next revision; read
+ *   again when the watch fails, or every 30 s finds it behind.
  *
  * Deletes are written as tombstones (`v: null`), so a node that was away learns of them from a
  * plain read of the prefix; they are never collected yet.
  */
-import type { Store, Watch } from '../control/store/store.js';
+import type { Store } from '../control/store/store.js';
+import { PrefixFollower } from '../control/store/prefix-follower.js';
 import type { AppKvStore } from '../node/app-kv.js';
 import type { KvWrite, WireError } from '../node/scheduler/protocol.js';
 
 export const KV_PREFIX = '/flick/kv/';
+/** How often the whole prefix is read again to catch a watch that stopped delivering: rarely, it may be large. */
+const AUDIT_MS = 30_000;
 /** etcd's default `--max-txn-ops`. */
 const MAX_TXN_OPS = 128;
 
@@ -50,7 +54,7 @@ export class KvReplication {
   private open: Batch | null = null;
   private last: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
-  private watch: Watch | null = null;
+  private follower: PrefixFollower | null = null;
   readonly counters = { commits: 0, writes: 0, refused: 0, remote: 0 };
 
   constructor(
@@ -60,23 +64,15 @@ export class KvReplication {
     private readonly log: KvReplicationLog,
   ) {}
 
-  /** Reads the whole prefix into LMDB, then follows it. */
+  /** Reads the whole prefix into LMDB, then follows it (read again should the watch fail or lag: prefix-follower.ts). */
   async start(): Promise<void> {
-    const revision = await this.store.revision();
-    for (const kv of await this.store.list(KV_PREFIX)) this.applyStored(kv.key, kv.value, kv.revision);
-    const watch = await this.store.watch(KV_PREFIX, { fromRevision: revision + 1 });
-    this.watch = watch;
-    void (async () => {
-      try {
-        for await (const ev of watch) if (ev.type === 'put') this.applyStored(ev.key, ev.value, ev.revision);
-      } catch (e) {
-        this.log.warn({ err: (e as Error).message }, 'following the cluster KV stopped: this node no longer sees other nodes\' KV writes');
-      }
-    })();
+    this.follower = await PrefixFollower.start(this.store, KV_PREFIX, (ev) => {
+      if (ev.type === 'put') this.applyStored(ev.key, ev.value, ev.revision);
+    }, { auditMs: AUDIT_MS, onRecover: (why) => this.log.warn({}, why) });
   }
 
   async close(): Promise<void> {
-    await this.watch?.close();
+    await this.follower?.close();
   }
 
   /**
