@@ -70,8 +70,7 @@ export class PrefixFollower {
 
   /** Reads the prefix, hands over what the view lacks, and watches from right after the read. */
   private async readAndWatch(): Promise<void> {
-    const revision = await this.store.revision();
-    const listed = await this.store.list(this.prefix);
+    const { revision, listed } = await this.read();
     await this.merge(listed, revision);
     if (this.closed) return;
     const watch = await this.store.watch(this.prefix, { fromRevision: revision + 1 });
@@ -109,18 +108,28 @@ export class PrefixFollower {
 
   /** Every key of a read at (or after) `revision`, merged into the view, forward only. */
   private async merge(listed: KeyValue[], revision: number): Promise<void> {
-    const present = new Set<string>();
+    const gone = this.goneFrom(listed, revision);
     for (const kv of listed) {
-      present.add(kv.key);
       if (kv.revision <= (this.known.get(kv.key) ?? 0)) continue;
       this.known.set(kv.key, kv.revision);
       await this.change({ type: 'put', key: kv.key, value: kv.value, revision: kv.revision });
     }
-    for (const [key, at] of [...this.known]) {
-      if (present.has(key) || at > revision) continue;
+    for (const key of gone) {
       this.known.delete(key);
       await this.change({ type: 'delete', key, revision });
     }
+  }
+
+  /** The whole prefix, with the store's revision taken before it (the read is at or after it). */
+  private async read(): Promise<{ revision: number; listed: KeyValue[] }> {
+    const revision = await this.store.revision();
+    return { revision, listed: await this.store.list(this.prefix) };
+  }
+
+  /** Keys the view has that a read at (or after) `revision` no longer holds, and that the view has not seen change since. */
+  private goneFrom(listed: KeyValue[], revision: number): Set<string> {
+    const present = new Set(listed.map((kv) => kv.key));
+    return new Set([...this.known].filter(([key, at]) => !present.has(key) && at <= revision).map(([key]) => key));
   }
 
   /**
@@ -129,17 +138,15 @@ export class PrefixFollower {
    * delivering: the prefix is read again and a new watch replaces it.
    */
   private async audit(): Promise<void> {
-    let revision: number;
-    let listed: KeyValue[];
+    let read: { revision: number; listed: KeyValue[] };
     try {
-      revision = await this.store.revision();
-      listed = await this.store.list(this.prefix);
+      read = await this.read();
     } catch {
       return; // the store is out of reach: the next audit tries again, the watch resumes by itself
     }
-    const present = new Set(listed.map((kv) => kv.key));
+    const { revision, listed } = read;
     const lagging = listed.some((kv) => kv.revision > (this.known.get(kv.key) ?? 0) && kv.revision <= this.lastAuditRevision);
-    const gone = new Set([...this.known].filter(([key, at]) => !present.has(key) && at <= revision).map(([key]) => key));
+    const gone = this.goneFrom(listed, revision);
     const goneTwice = [...gone].some((key) => this.goneAtLastAudit.has(key));
     this.goneAtLastAudit = gone;
     this.lastAuditRevision = revision;
